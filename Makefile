@@ -1,0 +1,30 @@
+# Two commands do all the set-up on a fresh machine (see README):
+#   make render   the main job: offline render of the dev stack into rendered/dev
+#   make test     lint + the whole test suite
+# Each bootstraps .venv from the pinned requirements-dev.txt on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+
+.PHONY: render test lint bench
+
+$(VENV)/.installed: requirements-dev.txt requirements.txt sidecar/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt
+	touch $@
+
+render: $(VENV)/.installed
+	$(PY) -m tools.render --stack $(STACK)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) -m bench.render
+	$(PY) -m bench.sidecar
