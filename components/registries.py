@@ -1,0 +1,68 @@
+"""Registries -> the documents both sides read: the token-refresh `config.yaml` and clouddriver's accounts.
+
+Both take the password path from `password_file`, so the sidecar writes exactly where clouddriver reads.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import yaml
+
+from components.settings import Registry
+
+PASSWORD_MOUNT_PATH = "/etc/passwords"
+CONFIG_MOUNT_PATH = "/opt/config/ecr-token-refresh"
+CONFIG_FILE_KEY = "config.yaml"
+
+
+def password_file(registry: Registry) -> str:
+    return f"{PASSWORD_MOUNT_PATH}/{registry.name}.pass"
+
+
+def registry_host(account_id: str, region: str) -> str:
+    domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"{account_id}.dkr.ecr.{region}.{domain}"
+
+
+def registry_address(registry: Registry) -> str:
+    return f"https://{registry_host(registry.account_id, registry.region)}"
+
+
+def token_refresh_config(registries: Iterable[Registry], interval: str) -> dict[str, Any]:
+    """The sidecar's config: the legacy image decodes registries strictly, so exactly these three keys."""
+    return {
+        "interval": interval,
+        "registries": [
+            {"registryId": r.account_id, "region": r.region, "passwordFile": password_file(r)} for r in registries
+        ],
+    }
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """Double-quotes digit-only strings: the legacy sidecar rejects an unquoted registryId, and YAML 1.2
+    readers would turn `012345678901` into a number and drop the zero."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if value.isdigit() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ConfigDumper.add_representer(str, _represent_str)
+
+
+def token_refresh_config_yaml(registries: Iterable[Registry], interval: str) -> str:
+    return yaml.dump(
+        token_refresh_config(registries, interval), Dumper=_ConfigDumper, sort_keys=False, default_flow_style=False
+    )
+
+
+def docker_account(registry: Registry, password_source: Mapping[str, Any]) -> dict[str, Any]:
+    """One clouddriver dockerRegistry account; `password_source` is the refresh method's passwordFile/Command."""
+    return {
+        "name": registry.name,
+        "address": registry_address(registry),
+        "username": "AWS",
+        **password_source,
+        **registry.clouddriver_options,
+    }

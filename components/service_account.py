@@ -1,0 +1,58 @@
+"""ClouddriverServiceAccount: the Kubernetes half of irsa / pod-identity. Annotates the service account clouddriver
+already runs as, or creates a dedicated one."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.settings import Access
+from components.spinnaker_spec import IRSA_ROLE_ANNOTATION, patch_annotations
+
+
+@dataclass(frozen=True)
+class ClouddriverServiceAccountArgs:
+    access: Access
+    namespace: str
+    role_arn: pulumi.Input[str] | None
+    field_manager: str
+    force: bool
+    labels: dict[str, str]
+
+
+class ClouddriverServiceAccount(pulumi.ComponentResource):
+    name: str
+    created: bool
+    resource: pulumi.Resource | None
+
+    def __init__(
+        self, name: str, args: ClouddriverServiceAccountArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("spinnaker-ecr:access:ClouddriverServiceAccount", name, None, opts)
+        service_account = args.access.service_account
+        assert service_account is not None, "settings require a service account in irsa and pod-identity"
+        self.name = service_account.name
+        self.created = service_account.create
+        annotations = {IRSA_ROLE_ANNOTATION: args.role_arn} if args.access.mode == "irsa" else {}
+        child = pulumi.ResourceOptions(parent=self)
+        self.resource = None
+        if service_account.create:
+            self.resource = k8s.core.v1.ServiceAccount(
+                f"{name}-sa",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=service_account.name, namespace=args.namespace, labels=args.labels, annotations=annotations
+                ),
+                opts=child,
+            )
+        elif annotations:
+            # Destroy relinquishes only the annotation; the service account and its RBAC stay.
+            self.resource = k8s.core.v1.ServiceAccountPatch(
+                f"{name}-sa-patch",
+                metadata=k8s.meta.v1.ObjectMetaPatchArgs(
+                    name=service_account.name,
+                    namespace=args.namespace,
+                    annotations={**patch_annotations(args.field_manager, args.force), **annotations},
+                ),
+                opts=child,
+            )
+        self.register_outputs({"name": self.name, "created": self.created})

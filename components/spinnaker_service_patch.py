@@ -1,0 +1,51 @@
+"""SpinnakerServicePatch: server-side apply of this program's fields onto the existing SpinnakerService."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.settings import Spinnaker
+from components.spinnaker_spec import patch_annotations, sidecar_key, spinnaker_service_spec
+
+
+@dataclass(frozen=True)
+class SpinnakerServicePatchArgs:
+    spinnaker: Spinnaker
+    field_manager: str
+    accounts: Sequence[Mapping[str, Any]]
+    sidecars: Sequence[Mapping[str, Any]] = ()
+    volumes: Sequence[Mapping[str, Any]] = ()
+    service_account_name: str | None = None
+
+
+class SpinnakerServicePatch(pulumi.ComponentResource):
+    sidecar_key: str
+
+    def __init__(self, name: str, args: SpinnakerServicePatchArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("spinnaker-ecr:spinnaker:SpinnakerServicePatch", name, None, opts)
+        spinnaker = args.spinnaker
+        self.sidecar_key = sidecar_key(spinnaker.clouddriver_ha)
+        # The patch owns each list it sets (atomic under server-side apply): keep the user's entries in them.
+        spec = spinnaker_service_spec(
+            sidecar_key=self.sidecar_key,
+            sidecars=[*args.sidecars, *spinnaker.extra_sidecars],
+            accounts=[*args.accounts, *spinnaker.extra_docker_accounts],
+            service_account_name=args.service_account_name,
+            volumes=args.volumes,
+        )
+        k8s.apiextensions.CustomResourcePatch(
+            f"{name}-patch",
+            api_version=spinnaker.api_version,
+            kind="SpinnakerService",
+            metadata=k8s.meta.v1.ObjectMetaPatchArgs(
+                name=spinnaker.name,
+                namespace=spinnaker.namespace,
+                annotations=patch_annotations(args.field_manager, spinnaker.patch_force),
+            ),
+            spec=spec,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"sidecarKey": self.sidecar_key})
