@@ -1,0 +1,92 @@
+"""Command line: wires config, AWS clients, the refresh loop, the health server and the signals together."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from types import FrameType
+
+from ecr_token_refresh import aws, health
+from ecr_token_refresh.config import DEFAULT_PATH, Config, ConfigError, load
+from ecr_token_refresh.log import JsonLog
+from ecr_token_refresh.refresh import Clock, refresh_forever, refresh_round
+from ecr_token_refresh.status import Status
+
+DEFAULT_HEALTH_PORT = 3277
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Stopped(BaseException):
+    """Raised in the main thread on SIGTERM/SIGINT, so a blocked AWS call or sleep ends at once."""
+
+
+def main(argv: list[str]) -> int:
+    args = _arguments(argv)
+    log = JsonLog(sys.stdout, _utc_now)
+    try:
+        config = load(args.config)
+    except ConfigError as error:
+        log.error("config_invalid", config=args.config, errors=list(error.problems))
+        return 2
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stopped)
+    try:
+        return _run(args, config, log)
+    except Stopped as stopped:
+        log.info("stopped", signal=str(stopped))
+        # An interrupted --once did not refresh every registry.
+        return 1 if args.once else 0
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ecr_token_refresh", description=__doc__)
+    parser.add_argument("--config", default=DEFAULT_PATH, help=f"config.yaml to read (default {DEFAULT_PATH})")
+    parser.add_argument("--once", action="store_true", help="refresh every registry once; exit 0 if all succeeded")
+    parser.add_argument(
+        "--health-port",
+        type=int,
+        default=DEFAULT_HEALTH_PORT,
+        help=f"port of GET /healthz and /health (default {DEFAULT_HEALTH_PORT}; 0 picks a free port)",
+    )
+    return parser.parse_args(argv)
+
+
+def _run(args: argparse.Namespace, config: Config, log: JsonLog) -> int:
+    clients = aws.ecr_clients(dict.fromkeys(registry.region for registry in config.registries))
+    status = Status(config.registries)
+    clock = Clock(now=_utc_now, sleep=time.sleep, random=random.Random().random)
+    if args.once:
+        ok = refresh_round(config, clients, status, log, clock.now)
+        log.info("once_finished", ok=ok)
+        return 0 if ok else 1
+    try:
+        server = health.serve(args.health_port, lambda: health.assess(status.snapshot(), clock.now(), config.interval))
+    except OSError as error:
+        log.error("health_port_unavailable", port=args.health_port, error=str(error))
+        return 1
+    log.info(
+        "started",
+        config=args.config,
+        interval=config.interval.total_seconds(),
+        registries=len(config.registries),
+        healthPort=server.server_address[1],
+    )
+    try:
+        refresh_forever(config, clients, status, log, clock)
+    finally:
+        server.shutdown()
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    # Later signals are ignored so that they cannot interrupt the shutdown itself.
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise Stopped(signal.Signals(signum).name)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,53 @@
+"""writer.write_password: exact bytes, mode 0644, directories created, replaced by rename, no leftovers."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from ecr_token_refresh.writer import write_password
+
+
+def test_writes_exactly_the_password_without_a_newline(tmp_path: Path) -> None:
+    path = tmp_path / "prod.pass"
+    write_password(str(path), "s3cr3t")
+    assert path.read_bytes() == b"s3cr3t"
+
+
+def test_file_is_world_readable_whatever_the_umask(tmp_path: Path) -> None:
+    path = tmp_path / "prod.pass"
+    previous = os.umask(0o077)
+    try:
+        write_password(str(path), "s3cr3t")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_creates_missing_directories(tmp_path: Path) -> None:
+    path = tmp_path / "etc" / "passwords" / "prod.pass"
+    write_password(str(path), "s3cr3t")
+    assert path.read_bytes() == b"s3cr3t"
+
+
+def test_replaces_the_file_by_rename_so_an_open_reader_keeps_the_old_content(tmp_path: Path) -> None:
+    path = tmp_path / "prod.pass"
+    write_password(str(path), "old-password")
+    with path.open("rb") as reader:
+        old_inode = os.fstat(reader.fileno()).st_ino
+        write_password(str(path), "new")
+        assert reader.read() == b"old-password"
+    assert path.read_bytes() == b"new"
+    assert path.stat().st_ino != old_inode
+    assert os.listdir(tmp_path) == ["prod.pass"]
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "prod.pass"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_password(str(target), "s3cr3t")
+    assert os.listdir(tmp_path) == ["prod.pass"]
+    assert target.is_dir()
