@@ -46,6 +46,7 @@ class SpinnakerServicePatch(pulumi.ComponentResource):
                 annotations=patch_annotations(args.field_manager, spinnaker.patch_force),
             ),
             spec=spec,
-            opts=pulumi.ResourceOptions(parent=self),
+            # Children do not inherit a component's depends_on: pass it on, so credentials exist before the rollout.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
         )
         self.register_outputs({"sidecarKey": self.sidecar_key})

@@ -105,9 +105,9 @@ class OfflineMocks(Mocks):
 class RecordingMonitor(MockMonitor):
     """Keeps what each registration carried: inputs, parent and the resource options the engine would see."""
 
-    def __init__(self, mocks: Mocks) -> None:
+    def __init__(self, mocks: Mocks, registered: list[Registered]) -> None:
         super().__init__(mocks)
-        self.registered: list[Registered] = []
+        self.registered = registered
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -141,16 +141,17 @@ def config_values(stack_config: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def run_program(stack_config: Mapping[str, Any], stack: str, mocks: OfflineMocks | None = None) -> ProgramRun:
+def run_program(stack_config: Mapping[str, Any], stack: str, into: ProgramRun | None = None) -> ProgramRun:
     """Run `__main__.py` with this stack's `config:` block; return what it registered and exported.
 
-    Exceptions from the program (a SettingsError, say) propagate unchanged.
+    Exceptions from the program (a SettingsError, say) propagate unchanged; `into` then shows what was
+    registered before it.
     """
+    run = into if into is not None else ProgramRun()
     region = str(stack_config.get("aws:region", "us-east-1"))
-    monitor = RecordingMonitor(mocks or OfflineMocks(region))
+    monitor = RecordingMonitor(OfflineMocks(region), run.resources)
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config_values(stack_config))
-    run = ProgramRun()
     root = pulumi.runtime.get_root_resource()
     root.outputs = {}  # type: ignore[union-attr]
 
@@ -161,5 +162,4 @@ def run_program(stack_config: Mapping[str, Any], stack: str, mocks: OfflineMocks
         return pulumi.Output.all(**exported).apply(run.outputs.update)
 
     program()
-    run.resources = list(monitor.registered)
     return run
