@@ -22,7 +22,7 @@ PROJECT = "spinnaker-ecr"
 
 ACCESS_MODES = ("irsa", "pod-identity", "node-role")
 API_VERSIONS = ("spinnaker.io/v1alpha2", "spinnaker.armory.io/v1alpha2")
-TOKEN_REFRESH_METHODS = ("sidecar",)
+TOKEN_REFRESH_METHODS = ("sidecar", "password-command", "external-secrets")
 DEFAULT_INTERVAL = "30m"
 MIN_INTERVAL = timedelta(minutes=1)
 TOKEN_LIFETIME = timedelta(hours=12)
@@ -92,6 +92,13 @@ class TokenRefresh:
 
 
 @dataclass(frozen=True)
+class ExternalSecrets:
+    api_version: str = "external-secrets.io/v1"
+    generator_api_version: str = "generators.external-secrets.io/v1alpha1"
+    auth: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     project: str
     stack: str
@@ -100,6 +107,7 @@ class Settings:
     token_refresh: TokenRefresh
     registries: tuple[Registry, ...]
     tags: Mapping[str, str] = field(default_factory=dict)
+    external_secrets: ExternalSecrets | None = None
 
 
 def is_legacy_image(image: str) -> bool:
@@ -404,21 +412,66 @@ def _token_refresh(p: _Problems, value: Any, mode: str | None) -> TokenRefresh:
     key = f"{PROJECT}:tokenRefresh"
     raw = _mapping(p, key, value, ("method", "image", "interval"))
     method = _string(p, f"{key}.method", raw.get("method"), choices=TOKEN_REFRESH_METHODS) or "sidecar"
-    image = _string(
-        p, f"{key}.image", raw.get("image"), pattern=re.compile(r"^\S+$"), accepted="a container image reference"
-    )
-    if raw.get("image") is None:
-        p.missing(f"{key}.image", "the token-refresh sidecar image, ideally pinned by digest")
+    for name in ("image", "interval"):
+        if name in raw and method not in _METHOD_KEYS[name]:
+            p.add(f"{key}.{name}", raw[name], f"only applies to method {' or '.join(_METHOD_KEYS[name])}, not {method}")
+    image = None
+    if method == "sidecar":
+        image = _sidecar_image(p, f"{key}.image", raw.get("image"), mode)
+    interval = _interval(p, f"{key}.interval", raw.get("interval", DEFAULT_INTERVAL))
+    return TokenRefresh(image=image or "", interval=interval, method=method)
+
+
+_METHOD_KEYS = {"image": ("sidecar",), "interval": ("sidecar", "external-secrets")}
+
+
+def _sidecar_image(p: _Problems, key: str, value: Any, mode: str | None) -> str | None:
+    image = _string(p, key, value, pattern=re.compile(r"^\S+$"), accepted="a container image reference")
+    if value is None:
+        p.missing(key, "the token-refresh sidecar image, ideally pinned by digest")
     if image is not None and is_legacy_image(image) and mode in ("irsa", "pod-identity"):
         p.add(
-            f"{key}.image",
+            key,
             image,
             f"cannot be used with access.mode {mode}: the legacy skuid image (aws-sdk-go 1.6, 2017) has no "
             "web-identity or Pod Identity credentials and silently falls back to the node role; use this "
             "project's sidecar image (sidecar/) or access.mode node-role",
         )
-    interval = _interval(p, f"{key}.interval", raw.get("interval", DEFAULT_INTERVAL))
-    return TokenRefresh(image=image or "", interval=interval, method=method)
+    return image
+
+
+EXTERNAL_SECRET_API_VERSIONS = ("external-secrets.io/v1", "external-secrets.io/v1beta1")
+GENERATOR_API_VERSIONS = ("generators.external-secrets.io/v1alpha1",)
+
+
+def _external_secrets(p: _Problems, value: Any, method: str, mode: str | None) -> ExternalSecrets | None:
+    key = f"{PROJECT}:externalSecrets"
+    if value is not None and method != "external-secrets":
+        p.add(key, value, f"only applies to tokenRefresh.method external-secrets, not {method}")
+        return None
+    if method != "external-secrets":
+        return None
+    raw = _mapping(p, key, value, ("apiVersion", "generatorApiVersion", "auth"))
+    auth = raw.get("auth")
+    if auth is not None and (not isinstance(auth, dict) or not auth):
+        p.add(f"{key}.auth", auth, "is not a mapping (the generator's spec.auth: jwt or secretRef)")
+    if auth is None and mode in ("node-role", "pod-identity"):
+        p.missing(
+            f"{key}.auth",
+            f"with access.mode {mode} the ECRAuthorizationToken generator runs in the External Secrets controller, "
+            "not in clouddriver's pod, so it cannot use that role: give it credentials of its own "
+            "(spec.auth: jwt.serviceAccountRef of an IRSA service account, or secretRef), or use access.mode irsa",
+        )
+    defaults = ExternalSecrets()
+    return ExternalSecrets(
+        api_version=_string(p, f"{key}.apiVersion", raw.get("apiVersion"), choices=EXTERNAL_SECRET_API_VERSIONS)
+        or defaults.api_version,
+        generator_api_version=_string(
+            p, f"{key}.generatorApiVersion", raw.get("generatorApiVersion"), choices=GENERATOR_API_VERSIONS
+        )
+        or defaults.generator_api_version,
+        auth=auth if isinstance(auth, dict) else None,
+    )
 
 
 def _interval(p: _Problems, key: str, value: Any) -> str:
@@ -446,7 +499,7 @@ def _tags(p: _Problems, value: Any) -> dict[str, str]:
     return dict(value)
 
 
-TOP_LEVEL_KEYS = ("access", "spinnaker", "tokenRefresh", "registries", "tags")
+TOP_LEVEL_KEYS = ("access", "spinnaker", "tokenRefresh", "externalSecrets", "registries", "tags")
 
 
 def parse_settings(config: Mapping[str, Any], *, project: str, stack: str) -> Settings:
@@ -458,6 +511,7 @@ def parse_settings(config: Mapping[str, Any], *, project: str, stack: str) -> Se
     spinnaker = _spinnaker(p, config.get("spinnaker"))
     access = _access(p, config.get("access"))
     token_refresh = _token_refresh(p, config.get("tokenRefresh"), access.mode or None)
+    external_secrets = _external_secrets(p, config.get("externalSecrets"), token_refresh.method, access.mode or None)
     registries = _registries(p, config.get("registries"), spinnaker.extra_docker_accounts)
     tags = _tags(p, config.get("tags"))
     if p.items:
@@ -470,6 +524,7 @@ def parse_settings(config: Mapping[str, Any], *, project: str, stack: str) -> Se
         token_refresh=token_refresh,
         registries=registries,
         tags=tags,
+        external_secrets=external_secrets,
     )
 
 

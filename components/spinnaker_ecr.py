@@ -3,13 +3,15 @@
 import pulumi
 
 from components.ecr_pull_access import EcrPullAccess, EcrPullAccessArgs
+from components.external_secrets_refresh import ExternalSecretsRefresh, ExternalSecretsRefreshArgs
+from components.password_command import password_command_wiring
 from components.registries import docker_account
 from components.service_account import ClouddriverServiceAccount, ClouddriverServiceAccountArgs
 from components.settings import Settings
 from components.spinnaker_service_patch import SpinnakerServicePatch, SpinnakerServicePatchArgs
 from components.spinnaker_spec import field_manager
 from components.token_refresh_sidecar import TokenRefreshSidecar, TokenRefreshSidecarArgs
-from components.wiring import aws_tags, kubernetes_labels
+from components.wiring import ClouddriverWiring, aws_tags, kubernetes_labels
 
 
 class SpinnakerEcr(pulumi.ComponentResource):
@@ -24,36 +26,28 @@ class SpinnakerEcr(pulumi.ComponentResource):
         namespace = settings.spinnaker.namespace
         manager = field_manager(settings.project, settings.stack)
         labels = kubernetes_labels(settings.project, settings.stack)
-        child = pulumi.ResourceOptions(parent=self)
 
         access = EcrPullAccess(
             f"{name}-access",
             EcrPullAccessArgs(settings.access, namespace, aws_tags(settings.project, settings.stack, settings.tags)),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
+        credentials: list[pulumi.Resource] = [access]
         service_account = None
         if settings.access.service_account is not None:
             service_account = ClouddriverServiceAccount(
                 f"{name}-clouddriver",
                 ClouddriverServiceAccountArgs(
-                    settings.access,
-                    namespace,
-                    access.role_arn,
-                    manager,
-                    settings.spinnaker.patch_force,
-                    labels,
+                    settings.access, namespace, access.role_arn, manager, settings.spinnaker.patch_force, labels
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
             )
+            credentials.append(service_account)
 
-        refresh = TokenRefreshSidecar(
-            f"{name}-refresh",
-            TokenRefreshSidecarArgs(settings.token_refresh, settings.registries, namespace, labels),
-            opts=child,
-        )
-        wiring = refresh.wiring
+        self.config_map_name = None
+        wiring, refresh = self._token_refresh(name, settings, labels, credentials)
         accounts = [docker_account(r, wiring.password_sources[r.name]) for r in settings.registries]
-        # Credentials first, so the clouddriver pods the patch rolls start with the role already wired.
+        # Credentials and password sources first, so the clouddriver pods the patch rolls start fully wired.
         SpinnakerServicePatch(
             f"{name}-spinnaker",
             SpinnakerServicePatchArgs(
@@ -64,12 +58,11 @@ class SpinnakerEcr(pulumi.ComponentResource):
                 volumes=wiring.volumes,
                 service_account_name=service_account.name if service_account and service_account.created else None,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[access, refresh, *filter(None, [service_account])]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*credentials, *refresh]),
         )
 
         self.role_arn = access.role_arn
         self.role_name = access.role_name
-        self.config_map_name = refresh.config_map_name
         self.service_account = service_account.name if service_account else None
         self.account_names = [r.name for r in settings.registries]
         self.register_outputs(
@@ -81,3 +74,34 @@ class SpinnakerEcr(pulumi.ComponentResource):
                 "accountNames": self.account_names,
             }
         )
+
+    def _token_refresh(
+        self, name: str, settings: Settings, labels: dict[str, str], credentials: list[pulumi.Resource]
+    ) -> tuple[ClouddriverWiring, list[pulumi.Resource]]:
+        """The one place a refresh method is chosen: its wiring for clouddriver, and what the patch waits for."""
+        method = settings.token_refresh.method
+        namespace = settings.spinnaker.namespace
+        if method == "password-command":
+            return password_command_wiring(settings.registries), []
+        if method == "external-secrets":
+            assert settings.external_secrets is not None, "settings fill externalSecrets for this method"
+            eso = ExternalSecretsRefresh(
+                f"{name}-refresh",
+                ExternalSecretsRefreshArgs(
+                    settings.external_secrets,
+                    settings.access,
+                    settings.registries,
+                    settings.token_refresh.interval,
+                    namespace,
+                    labels,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=credentials),
+            )
+            return eso.wiring, [eso]
+        sidecar = TokenRefreshSidecar(
+            f"{name}-refresh",
+            TokenRefreshSidecarArgs(settings.token_refresh, settings.registries, namespace, labels),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.config_map_name = sidecar.config_map_name
+        return sidecar.wiring, [sidecar]
