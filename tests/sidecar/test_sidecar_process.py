@@ -1,0 +1,239 @@
+"""End to end: the sidecar as a separate process against moto's server on loopback, as in a pod."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import socket
+import stat
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sidecar_processes import MotoServer, Sidecar, free_port, moto_password, wait_until
+
+StartSidecar = Callable[..., Sidecar]
+
+# Two regions; leading zeros in one id; one file in a directory that does not exist yet.
+REGISTRIES = [
+    ("123456789012", "us-east-1", "prod.pass"),
+    ("012345678901", "us-east-1", "legacy/legacy.pass"),
+    ("210987654321", "eu-west-1", "eu.pass"),
+    ("000000000042", "eu-west-1", "eu-two.pass"),
+]
+
+
+def write_config(directory: Path, interval: str, registries: list[tuple[str, str, str]] = REGISTRIES) -> Path:
+    lines = [f"interval: {interval}", "registries:"]
+    for registry_id, region, name in registries:
+        lines += [
+            f'  - registryId: "{registry_id}"',
+            f"    region: {region}",
+            f"    passwordFile: {directory / 'passwords' / name}",
+        ]
+    config = directory / "config.yaml"
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+def password_file(directory: Path, name: str) -> Path:
+    return directory / "passwords" / name
+
+
+def wait_for_health(sidecar: Sidecar, code: int, when: str) -> dict[str, object]:
+    def answer() -> dict[str, object] | None:
+        status, body = sidecar.health()
+        return body if status == code else None
+
+    return wait_until(answer, what=f"health {code} {when}")
+
+
+def calls_per_region(moto: MotoServer) -> Counter[str]:
+    return Counter(region for region, _ in moto.token_calls())
+
+
+def test_once_writes_each_registrys_own_password_with_one_call_per_region(
+    moto: MotoServer, sidecars: StartSidecar, tmp_path: Path
+) -> None:
+    moto.forget_calls()
+    sidecar = sidecars(write_config(tmp_path, "30m"), moto.url, "--once")
+    assert sidecar.finish() == 0
+    for registry_id, _, name in REGISTRIES:
+        path = password_file(tmp_path, name)
+        assert path.read_bytes() == moto_password(registry_id).encode()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert sorted(moto.token_calls()) == [
+        ("eu-west-1", ["210987654321", "000000000042"]),
+        ("us-east-1", ["123456789012", "012345678901"]),
+    ]
+
+
+def test_the_log_never_holds_a_password_or_token(moto: MotoServer, sidecars: StartSidecar, tmp_path: Path) -> None:
+    sidecar = sidecars(write_config(tmp_path, "30m"), moto.url, "--once")
+    assert sidecar.finish() == 0
+    assert len(sidecar.events("password_written")) == len(REGISTRIES)
+    for registry_id, _, _ in REGISTRIES:
+        token = base64.b64encode(f"AWS:{moto_password(registry_id)}".encode()).decode()
+        assert moto_password(registry_id) not in sidecar.raw
+        assert token not in sidecar.raw
+
+
+def test_every_round_makes_one_call_per_region(moto: MotoServer, sidecars: StartSidecar, tmp_path: Path) -> None:
+    moto.forget_calls()
+    sidecar = sidecars(write_config(tmp_path, "200ms"), moto.url, "--health-port", "0")
+    sidecar.wait_for("round_finished", count=5)
+    assert sidecar.stop() == (0, pytest.approx(0, abs=2.5))
+    rounds = len(sidecar.events("round_finished"))
+    calls = calls_per_region(moto)
+    # A round cut short by SIGTERM may have made its first call without finishing.
+    assert rounds <= calls["us-east-1"] <= rounds + 1
+    assert rounds <= calls["eu-west-1"] <= rounds + 1
+    assert set(calls) == {"us-east-1", "eu-west-1"}
+
+
+def test_a_reader_never_sees_a_missing_empty_or_partial_file(
+    moto: MotoServer, sidecars: StartSidecar, tmp_path: Path
+) -> None:
+    registry_id, _, name = REGISTRIES[0]
+    path, expected = password_file(tmp_path, name), moto_password(registry_id).encode()
+    sidecar = sidecars(write_config(tmp_path, "50ms"), moto.url, "--health-port", "0")
+    sidecar.wait_for("password_written")
+    done = threading.Event()
+    bad: list[bytes | str] = []
+    versions: set[tuple[int, int]] = set()
+    reads = 0
+
+    def read_continuously() -> None:
+        nonlocal reads
+        while not done.is_set():
+            try:
+                with path.open("rb") as file:
+                    content, info = file.read(), os.fstat(file.fileno())
+            except FileNotFoundError:
+                bad.append("missing")
+                continue
+            reads += 1
+            versions.add((info.st_ino, info.st_mtime_ns))
+            if content != expected:
+                bad.append(content)
+
+    reader = threading.Thread(target=read_continuously)
+    reader.start()
+    try:
+        sidecar.wait_for("round_finished", count=40)
+    finally:
+        done.set()
+        reader.join(timeout=10)
+    assert bad == []
+    assert len(versions) >= 20, "the file was not replaced often enough while being read"
+    assert reads > len(versions)
+
+
+def test_an_outage_keeps_the_files_turns_health_503_and_recovers(
+    own_moto: MotoServer, sidecars: StartSidecar, tmp_path: Path
+) -> None:
+    sidecar = sidecars(write_config(tmp_path, "1s"), own_moto.url, "--health-port", "0")
+    wait_for_health(sidecar, 200, "before the outage")
+    paths = [password_file(tmp_path, name) for _, _, name in REGISTRIES]
+
+    own_moto.stop()
+    failures_before = len(sidecar.events("get_authorization_token_failed"))
+    body = wait_for_health(sidecar, 503, "during the outage")
+    assert {entry["state"] for entry in body["registries"]} == {"stale"}
+    assert all("Could not connect" in entry["lastError"] for entry in body["registries"])
+    kept = {path: (path.read_bytes(), path.stat().st_ino) for path in paths}
+    sidecar.wait_for("get_authorization_token_failed", count=failures_before + 2)
+    assert {path: (path.read_bytes(), path.stat().st_ino) for path in paths} == kept
+    assert [kept[path][0] for path in paths] == [moto_password(id_).encode() for id_, _, _ in REGISTRIES]
+
+    written_before = len(sidecar.events("password_written"))
+    own_moto.start()
+    body = wait_for_health(sidecar, 200, "after the outage")
+    assert len(sidecar.events("password_written")) >= written_before + len(REGISTRIES)
+    assert {entry["state"] for entry in body["registries"]} == {"fresh"}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_ends_the_daemon_with_0_within_2_seconds(
+    moto: MotoServer, sidecars: StartSidecar, tmp_path: Path, signum: int
+) -> None:
+    sidecar = sidecars(write_config(tmp_path, "30m"), moto.url, "--health-port", "0")
+    sidecar.wait_for("round_finished")
+    code, elapsed = sidecar.stop(signum)
+    assert code == 0
+    assert elapsed < 2.0
+    assert sidecar.events("stopped")[0]["signal"] == signal.Signals(signum).name
+
+
+def test_sigterm_interrupts_an_aws_call_that_hangs(sidecars: StartSidecar, tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.settimeout(30)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        sidecar = sidecars(write_config(tmp_path, "30m"), endpoint, "--health-port", "0")
+        connection, _ = silent.accept()
+        with connection:
+            code, elapsed = sidecar.stop()
+    assert code == 0
+    assert elapsed < 2.0
+
+
+def test_once_exits_1_and_writes_nothing_when_the_api_is_unreachable(sidecars: StartSidecar, tmp_path: Path) -> None:
+    config = write_config(tmp_path, "30m", REGISTRIES[:1])
+    sidecar = sidecars(config, f"http://127.0.0.1:{free_port()}", "--once")
+    assert sidecar.finish() == 1
+    assert not (tmp_path / "passwords").exists()
+    assert sidecar.events("get_authorization_token_failed")[0]["region"] == "us-east-1"
+    assert sidecar.events("once_finished")[0]["ok"] is False
+
+
+GOOD_ENTRY = '  - {{registryId: "123456789012", region: us-east-1, passwordFile: {dir}/passwords/good.pass}}'
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("registries:\n" + GOOD_ENTRY, "interval: missing"),
+        ("interval: 30\nregistries:\n" + GOOD_ENTRY, "interval: 30 is not a positive Go duration"),
+        ("interval: 1d\nregistries:\n" + GOOD_ENTRY, "interval: '1d' is not a positive Go duration"),
+        (
+            "interval: 30m\nregistries:\n" + GOOD_ENTRY + "\n  - {registryId: 12345678901, region: us-east-1, "
+            "passwordFile: {dir}/passwords/b.pass}",
+            "registries[1].registryId: 12345678901 is not a quoted 12-digit string",
+        ),
+        (
+            "interval: 30m\nregistries:\n"
+            + GOOD_ENTRY
+            + '\n  - {registryId: "123456789012", region: us-east-1, passwordFile: passwords/b.pass}',
+            "registries[1].passwordFile: 'passwords/b.pass' is not an absolute file path",
+        ),
+        (
+            "interval: 30m\nregistries:\n" + GOOD_ENTRY + "\n" + GOOD_ENTRY,
+            "registries[1].passwordFile: '{dir}/passwords/good.pass' is already used by registries[0]",
+        ),
+        ("interval: 30m\nregistries: []", "registries: [] is not a non-empty list"),
+        ("interval: 30m\nregistry: x\nregistries:\n" + GOOD_ENTRY, "registry: unknown key"),
+        (
+            "interval: 30m\nregistries:\n" + GOOD_ENTRY + '\n  - {registryId: "123456789012", passwordFile: /x/y}',
+            "registries[1].region: missing",
+        ),
+    ],
+)
+def test_a_bad_config_exits_2_names_the_problem_and_writes_nothing(
+    moto: MotoServer, sidecars: StartSidecar, tmp_path: Path, body: str, problem: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(body.replace("{dir}", str(tmp_path)).replace("{{", "{").replace("}}", "}") + "\n")
+    sidecar = sidecars(config, moto.url, "--once")
+    assert sidecar.finish() == 2
+    (event,) = sidecar.events("config_invalid")
+    assert any(error.startswith(problem.replace("{dir}", str(tmp_path))) for error in event["errors"]), event
+    assert not (tmp_path / "passwords").exists()
+
+
+def test_a_missing_config_file_exits_2(moto: MotoServer, sidecars: StartSidecar, tmp_path: Path) -> None:
+    sidecar = sidecars(tmp_path / "absent.yaml", moto.url)
+    assert sidecar.finish() == 2
+    assert sidecar.events("config_invalid")[0]["errors"] == [f"config file {tmp_path / 'absent.yaml'}: not found"]
