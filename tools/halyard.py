@@ -1,0 +1,77 @@
+"""The Halyard route: the SpinnakerService patch the Operator route applies, as the files Halyard reads.
+
+Everything comes from the rendered patch body, never from settings, so both routes carry the same fields:
+`spinnakerConfig.config` -> the block for `~/.hal/config`, `profiles.<service>` -> `profiles/<service>-local.yml`,
+`service-settings.<service>` -> `service-settings/<service>.yml`, plus the ConfigMaps the sidecars mount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from tools.manifests import RenderedResource, resource_files, yaml_text
+
+HALYARD_DIR = "halyard"
+SIDECARS_FILE = "config-sidecars.yml"
+# What this route knows how to hand to Halyard; anything else in the patch would be silently lost.
+KNOWN_SPINNAKER_CONFIG = ("config", "profiles", "service-settings")
+
+
+class HalyardError(ValueError):
+    """The patch carries something the Halyard files cannot express."""
+
+
+def spinnaker_service(rendered: Sequence[RenderedResource]) -> RenderedResource:
+    found = [item for item in rendered if item.kind == "SpinnakerService"]
+    if len(found) != 1:
+        names = [item.resource.name for item in found]
+        raise HalyardError(f"--halyard: needs exactly one SpinnakerService patch; this stack registers {names}")
+    return found[0]
+
+
+def halyard_sidecars(spinnaker_config: Mapping[str, Any]) -> dict[str, Any]:
+    config = spinnaker_config.get("config") or {}
+    environment = config.get("deploymentEnvironment") or {}
+    extra = [f"config.{key}" for key in config if key != "deploymentEnvironment"]
+    extra += [f"config.deploymentEnvironment.{key}" for key in environment if key != "sidecars"]
+    if extra:
+        raise HalyardError(f"--halyard: spec.spinnakerConfig {extra} has no Halyard file here (known: sidecars)")
+    return environment.get("sidecars") or {}
+
+
+def referenced_config_maps(spinnaker_config: Mapping[str, Any]) -> set[str]:
+    """ConfigMap names the sidecars and the service-settings volumes mount."""
+    names = set()
+    for sidecars in halyard_sidecars(spinnaker_config).values():
+        for sidecar in sidecars:
+            names.update(mount.get("configMapName") for mount in sidecar.get("configMapVolumeMounts") or [])
+    for settings in (spinnaker_config.get("service-settings") or {}).values():
+        for volume in ((settings or {}).get("kubernetes") or {}).get("volumes") or []:
+            if volume.get("type") == "configMap":
+                names.add(volume.get("id"))
+    return names
+
+
+def halyard_files(rendered: Sequence[RenderedResource]) -> dict[str, str]:
+    """Relative path (under `halyard/`) -> file text."""
+    spinnaker_config = ((spinnaker_service(rendered).document or {}).get("spec") or {}).get("spinnakerConfig") or {}
+    unknown = sorted(set(spinnaker_config) - set(KNOWN_SPINNAKER_CONFIG))
+    if unknown:
+        raise HalyardError(
+            f"--halyard: spec.spinnakerConfig {unknown} has no Halyard file here (known: {KNOWN_SPINNAKER_CONFIG})"
+        )
+    files = {}
+    sidecars = halyard_sidecars(spinnaker_config)
+    if sidecars:
+        files[f"{HALYARD_DIR}/{SIDECARS_FILE}"] = yaml_text({"deploymentEnvironment": {"sidecars": sidecars}})
+    for service, profile in (spinnaker_config.get("profiles") or {}).items():
+        files[f"{HALYARD_DIR}/profiles/{service}-local.yml"] = yaml_text(profile)
+    for service, settings in (spinnaker_config.get("service-settings") or {}).items():
+        files[f"{HALYARD_DIR}/service-settings/{service}.yml"] = yaml_text(settings)
+    mounted = referenced_config_maps(spinnaker_config)
+    config_maps = [item for item in rendered if item.kind == "ConfigMap" and item.object_name in mounted]
+    for path, text in resource_files(config_maps).items():
+        files[f"{HALYARD_DIR}/{PurePosixPath(path).name}"] = text
+    return files

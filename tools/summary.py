@@ -1,0 +1,221 @@
+"""The summary a reviewer reads first, like a preview: every registered resource in tree order, its file and
+the facts that matter (trust principal, policy ARN, registries, patch target, accounts, sidecars). Pure."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from tools.manifests import RenderedResource, is_patch, whole_numbers
+
+FIELD_MANAGER_ANNOTATION = "pulumi.com/patchFieldManager"
+FORCE_ANNOTATION = "pulumi.com/patchForce"
+MACHINERY_ANNOTATION_PREFIX = "pulumi.com/"
+
+
+# --- Kubernetes objects -------------------------------------------------------------------------------------------
+
+
+def object_reference(document: Mapping[str, Any]) -> str:
+    metadata = document.get("metadata") or {}
+    namespace = metadata.get("namespace")
+    return f"{namespace}/{metadata.get('name')}" if namespace else str(metadata.get("name"))
+
+
+def kubernetes_facts(item: RenderedResource) -> dict[str, Any]:
+    document = item.document or {}
+    annotations = (document.get("metadata") or {}).get("annotations") or {}
+    facts: dict[str, Any] = {}
+    if is_patch(item.resource):
+        facts["target"] = f"{document.get('kind')} {object_reference(document)}"
+        facts["fieldManager"] = annotations.get(FIELD_MANAGER_ANNOTATION)
+        if annotations.get(FORCE_ANNOTATION) == "true":
+            facts["force"] = True
+    else:
+        facts["object"] = object_reference(document)
+    own = {key: value for key, value in annotations.items() if not key.startswith(MACHINERY_ANNOTATION_PREFIX)}
+    if own:
+        facts["annotations"] = own
+    facts.update(KIND_FACTS.get(str(document.get("kind")), lambda _: {})(document))
+    return {key: value for key, value in facts.items() if value is not None}
+
+
+def config_map_facts(document: Mapping[str, Any]) -> dict[str, Any]:
+    data = document.get("data") or {}
+    facts: dict[str, Any] = {"keys": sorted(data)}
+    refresh_config = parsed_yaml(data.get("config.yaml"))
+    if isinstance(refresh_config, dict) and isinstance(refresh_config.get("registries"), list):
+        facts["interval"] = refresh_config.get("interval")
+        facts["registries"] = [f"{r.get('registryId')} {r.get('region')}" for r in refresh_config["registries"]]
+    return facts
+
+
+def parsed_yaml(text: Any) -> Any:
+    if not isinstance(text, str):
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def spinnaker_service_facts(document: Mapping[str, Any]) -> dict[str, Any]:
+    spinnaker_config = (document.get("spec") or {}).get("spinnakerConfig") or {}
+    facts: dict[str, Any] = {"apiVersion": document.get("apiVersion")}
+    sidecars = ((spinnaker_config.get("config") or {}).get("deploymentEnvironment") or {}).get("sidecars") or {}
+    for key, entries in sorted(sidecars.items()):
+        facts[f"sidecars[{key}]"] = [entry.get("name") for entry in entries]
+    for service, profile in sorted((spinnaker_config.get("profiles") or {}).items()):
+        accounts = ((profile or {}).get("dockerRegistry") or {}).get("accounts")
+        if accounts is not None:
+            facts[f"{service} accounts"] = [account.get("name") for account in accounts]
+    for service, settings in sorted((spinnaker_config.get("service-settings") or {}).items()):
+        kubernetes = (settings or {}).get("kubernetes") or {}
+        if "serviceAccountName" in kubernetes:
+            facts[f"{service} serviceAccountName"] = kubernetes["serviceAccountName"]
+        if "volumes" in kubernetes:
+            facts[f"{service} volumes"] = [volume.get("id") for volume in kubernetes["volumes"]]
+    return facts
+
+
+KIND_FACTS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "ConfigMap": config_map_facts,
+    "SpinnakerService": spinnaker_service_facts,
+}
+
+
+# --- AWS and other cloud resources -----------------------------------------------------------------------------
+
+
+def role_facts(item: RenderedResource) -> dict[str, Any]:
+    policy = (item.document or {}).get("inputs", {}).get("assumeRolePolicy") or {}
+    facts: dict[str, Any] = {"name": item.resource.outputs.get("name"), "arn": item.resource.outputs.get("arn")}
+    statements = policy.get("Statement") or [] if isinstance(policy, dict) else []
+    facts["trust"] = [principal for statement in statements for principal in principals(statement)]
+    facts["actions"] = [action for statement in statements for action in as_list(statement.get("Action"))]
+    subjects = [subject for statement in statements for subject in condition_subjects(statement)]
+    if subjects:
+        facts["subject"] = subjects
+    return facts
+
+
+def principals(statement: Mapping[str, Any]) -> list[str]:
+    principal = statement.get("Principal") or {}
+    if not isinstance(principal, Mapping):
+        return [str(principal)]
+    return [f"{kind} {value}" for kind, values in sorted(principal.items()) for value in as_list(values)]
+
+
+def condition_subjects(statement: Mapping[str, Any]) -> list[str]:
+    """Who may assume the role through web identity: the `<issuer>:sub` condition values."""
+    conditions = statement.get("Condition") or {}
+    return [
+        value
+        for operator in conditions.values()
+        for key, values in operator.items()
+        if key.endswith(":sub")
+        for value in as_list(values)
+    ]
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def policy_attachment_facts(item: RenderedResource) -> dict[str, Any]:
+    inputs = (item.document or {}).get("inputs", {})
+    return {"policy": inputs.get("policyArn"), "role": inputs.get("role")}
+
+
+def pod_identity_facts(item: RenderedResource) -> dict[str, Any]:
+    inputs = (item.document or {}).get("inputs", {})
+    return {
+        "cluster": inputs.get("clusterName"),
+        "serviceAccount": f"{inputs.get('namespace')}/{inputs.get('serviceAccount')}",
+        "role": inputs.get("roleArn"),
+    }
+
+
+CLOUD_FACTS: dict[str, Callable[[RenderedResource], dict[str, Any]]] = {
+    "aws:iam/role:Role": role_facts,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": policy_attachment_facts,
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": pod_identity_facts,
+}
+
+
+def facts(item: RenderedResource) -> dict[str, Any]:
+    if item.document is None:
+        return {}
+    if item.is_kubernetes:
+        return kubernetes_facts(item)
+    return CLOUD_FACTS.get(item.resource.type, lambda _: {})(item)
+
+
+# --- the summary ---------------------------------------------------------------------------------------------------
+
+
+def tree_order(rendered: Sequence[RenderedResource]) -> Iterator[tuple[int, RenderedResource]]:
+    """Depth-first from the top component, siblings by name: registration order varies from run to run."""
+    urns = {item.resource.urn for item in rendered}
+    children: dict[str | None, list[RenderedResource]] = defaultdict(list)
+    for item in rendered:
+        children[item.resource.parent if item.resource.parent in urns else None].append(item)
+
+    def visit(parent: str | None, depth: int) -> Iterator[tuple[int, RenderedResource]]:
+        for item in sorted(children[parent], key=lambda i: (i.resource.name, i.resource.type)):
+            yield depth, item
+            yield from visit(item.resource.urn, depth + 1)
+
+    return visit(None, 0)
+
+
+def summary(stack: str, rendered: Sequence[RenderedResource], outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The `--format json` document; also written as summary.json. No paths outside the render, no times."""
+    names = {item.resource.urn: item.resource.name for item in rendered}
+    resources = [
+        {
+            "type": item.resource.type,
+            "name": item.resource.name,
+            "parent": names.get(item.resource.parent),
+            "depth": depth,
+            "custom": item.resource.custom,
+            "file": item.file,
+            "facts": whole_numbers(facts(item)),
+        }
+        for depth, item in tree_order(rendered)
+    ]
+    return {"stack": stack, "resources": resources, "outputs": whole_numbers(dict(sorted(outputs.items())))}
+
+
+def fact_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(fact_text(item) for item in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}: {fact_text(item)}" for key, item in value.items())
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def summary_table(document: Mapping[str, Any]) -> str:
+    """The summary as a plain-text table, children indented under their component, then the stack outputs."""
+    rows = [("TYPE", "NAME", "FILE", "FACTS")]
+    for resource in document["resources"]:
+        row_facts = "; ".join(f"{key}={fact_text(value)}" for key, value in resource["facts"].items())
+        indent = "  " * resource["depth"]
+        rows.append((indent + resource["type"], resource["name"], resource["file"] or "-", row_facts))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    lines = [
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)), row[3]]).rstrip()
+        for row in rows
+    ]
+    lines.append("")
+    lines.append(f"Outputs of stack {document['stack']}:")
+    lines.extend(f"  {key}: {fact_text(value)}" for key, value in document["outputs"].items())
+    return "\n".join(lines) + "\n"
