@@ -1,11 +1,14 @@
 """parse_settings: defaults, and every bad input named with key, value and what is accepted."""
 
 import copy
+import json
 from typing import Any
 
+import pulumi.runtime
 import pytest
 
-from components.settings import SettingsError, parse_settings
+from components.settings import SettingsError, load_settings, parse_settings
+from tools.offline import OfflineMocks
 
 GOOD: dict[str, Any] = {
     "access": {"mode": "irsa", "clusterName": "spin", "serviceAccount": {"name": "spin-clouddriver"}},
@@ -206,3 +209,18 @@ def test_error_message_lists_each_problem_on_its_own_line() -> None:
     message = str(raised.value)
     assert "2 problem(s)" in message
     assert "\n  - spinnaker-ecr:registries[0].accountId: '1'" in message
+
+
+def test_load_settings_reads_the_config_the_engine_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python language host hands config over as PULUMI_CONFIG (JSON of strings), not through CONFIG."""
+    pulumi.runtime.set_mocks(OfflineMocks("us-east-1"), project="spinnaker-ecr", stack="envtest")
+    pulumi.runtime.set_all_config({})
+    engine_config = {f"spinnaker-ecr:{key}": json.dumps(value) for key, value in GOOD.items()}
+    engine_config["aws:region"] = "us-east-1"
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(engine_config))
+    settings = load_settings()
+    assert (settings.project, settings.stack) == ("spinnaker-ecr", "envtest")
+    assert settings.registries[0].name == "ecr-main"
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**engine_config, "spinnaker-ecr:registrys": "[]"}))
+    with pytest.raises(SettingsError, match=r"spinnaker-ecr:registrys: \[\] is not a known key"):
+        load_settings()
