@@ -94,7 +94,7 @@ KIND_FACTS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 def role_facts(item: RenderedResource) -> dict[str, Any]:
     policy = (item.document or {}).get("inputs", {}).get("assumeRolePolicy") or {}
     facts: dict[str, Any] = {"name": item.resource.outputs.get("name"), "arn": item.resource.outputs.get("arn")}
-    statements = policy.get("Statement") or [] if isinstance(policy, dict) else []
+    statements = (policy.get("Statement") or []) if isinstance(policy, dict) else []
     facts["trust"] = [principal for statement in statements for principal in principals(statement)]
     facts["actions"] = [action for statement in statements for action in as_list(statement.get("Action"))]
     subjects = [subject for statement in statements for subject in condition_subjects(statement)]
@@ -152,9 +152,10 @@ CLOUD_FACTS: dict[str, Callable[[RenderedResource], dict[str, Any]]] = {
 def facts(item: RenderedResource) -> dict[str, Any]:
     if item.document is None:
         return {}
-    if item.is_kubernetes:
-        return kubernetes_facts(item)
-    return CLOUD_FACTS.get(item.resource.type, lambda _: {})(item)
+    found = kubernetes_facts(item) if item.is_kubernetes else CLOUD_FACTS.get(item.resource.type, lambda _: {})(item)
+    if item.resource.retain_on_delete:
+        found["retainOnDelete"] = True
+    return found
 
 
 # --- the summary ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""`--halyard`: the Halyard files carry the Operator patch field for field, and the ConfigMap they mount."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from tools.halyard import HalyardError, halyard_files
+from tools.manifests import RenderedResource
+from tools.offline import Registered
+from tools.render import STACKS_DIR, Render, read_stack_config, render, stack_name_of
+
+STACKS = sorted(stack_name_of(path) for path in STACKS_DIR.glob("Pulumi.*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def renders() -> dict[str, Render]:
+    return {
+        stack: render(stack, read_stack_config(STACKS_DIR / f"Pulumi.{stack}.yaml"), halyard=True) for stack in STACKS
+    }
+
+
+def operator_spinnaker_config(result: Render) -> dict[str, Any]:
+    (patch,) = [
+        yaml.safe_load(text) for path, text in result.files.items() if path.startswith("kubernetes/spinnakerservice-")
+    ]
+    return patch["spec"]["spinnakerConfig"]
+
+
+def halyard_as_spinnaker_config(files: dict[str, str]) -> dict[str, Any]:
+    """Read the Halyard files back into the Operator's shape: config, profiles.<svc>, service-settings.<svc>."""
+    rebuilt: dict[str, Any] = {}
+    for path, text in files.items():
+        document = yaml.safe_load(text)
+        if path == "halyard/config-sidecars.yml":
+            rebuilt["config"] = document
+        elif path.startswith("halyard/profiles/"):
+            service = path.removeprefix("halyard/profiles/").removesuffix("-local.yml")
+            rebuilt.setdefault("profiles", {})[service] = document
+        elif path.startswith("halyard/service-settings/"):
+            service = path.removeprefix("halyard/service-settings/").removesuffix(".yml")
+            rebuilt.setdefault("service-settings", {})[service] = document
+    return rebuilt
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_halyard_files_carry_the_operator_patch_field_for_field(stack: str, renders: dict[str, Render]) -> None:
+    result = renders[stack]
+    halyard = {path: text for path, text in result.files.items() if path.startswith("halyard/")}
+    assert halyard_as_spinnaker_config(halyard) == operator_spinnaker_config(result)
+    assert "halyard/profiles/clouddriver-local.yml" in halyard and "halyard/config-sidecars.yml" in halyard
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_halyard_config_map_is_the_one_the_sidecar_mounts(stack: str, renders: dict[str, Render]) -> None:
+    files = renders[stack].files
+    (manifest,) = [path for path in files if path.startswith("halyard/configmap-")]
+    assert files[manifest] == files[manifest.replace("halyard/", "kubernetes/")]
+    sidecars = yaml.safe_load(files["halyard/config-sidecars.yml"])["deploymentEnvironment"]["sidecars"]
+    mounted = {
+        mount["configMapName"]
+        for entries in sidecars.values()
+        for s in entries
+        for mount in s.get("configMapVolumeMounts", [])
+    }
+    config_map = yaml.safe_load(files[manifest])
+    assert mounted == {config_map["metadata"]["name"]}
+    profile = yaml.safe_load(files["halyard/profiles/clouddriver-local.yml"])
+    password_files = {a.get("passwordFile") for a in profile["dockerRegistry"]["accounts"]}
+    assert {
+        r["passwordFile"] for r in yaml.safe_load(config_map["data"]["config.yaml"])["registries"]
+    } <= password_files
+
+
+def test_service_settings_only_where_the_patch_has_them(renders: dict[str, Render]) -> None:
+    prod = yaml.safe_load(renders["prod"].files["halyard/service-settings/clouddriver.yml"])
+    assert prod == {"kubernetes": {"serviceAccountName": "clouddriver-ecr"}}
+    assert not any(path.startswith("halyard/service-settings/") for path in renders["dev"].files)
+
+
+def spinnaker_service(spinnaker_config: dict[str, Any]) -> RenderedResource:
+    document = {
+        "apiVersion": "spinnaker.io/v1alpha2",
+        "kind": "SpinnakerService",
+        "spec": {"spinnakerConfig": spinnaker_config},
+    }
+    resource = Registered(
+        "kubernetes:spinnaker.io/v1alpha2:SpinnakerServicePatch", "s", "urn:s", "", True, {}, {}, [], False
+    )
+    return RenderedResource(resource, "kubernetes/spinnakerservice-spinnaker-patch.yaml", document)
+
+
+@pytest.mark.parametrize(
+    "spinnaker_config",
+    [
+        {"files": {"profiles__clouddriver.yml": "x"}},
+        {"config": {"providers": {"dockerRegistry": {"enabled": True}}}},
+        {"config": {"deploymentEnvironment": {"sidecars": {}, "size": "SMALL"}}},
+    ],
+)
+def test_halyard_refuses_what_its_files_cannot_carry(spinnaker_config: dict[str, Any]) -> None:
+    with pytest.raises(HalyardError, match="has no Halyard file here"):
+        halyard_files([spinnaker_service(spinnaker_config)])
+
+
+def test_halyard_needs_exactly_one_spinnaker_service() -> None:
+    with pytest.raises(HalyardError, match="exactly one SpinnakerService"):
+        halyard_files([])
