@@ -174,6 +174,21 @@ def test_table_shows_the_facts_that_matter(tmp_path: Path, capsys: pytest.Captur
         assert fact in table
 
 
+def test_external_secrets_objects_are_rendered_and_summarised() -> None:
+    config = read_stack_config(STACKS_DIR / "Pulumi.staging.yaml")
+    config["spinnaker-ecr:tokenRefresh"] = {"method": "external-secrets", "interval": "1h"}
+    result = render("staging", config, halyard=False)
+    secret = yaml.safe_load(result.files["kubernetes/externalsecret-ecr-token-eu-west-1.yaml"])
+    generator = yaml.safe_load(result.files["kubernetes/ecrauthorizationtoken-ecr-token-eu-west-1.yaml"])
+    assert (secret["apiVersion"], generator["apiVersion"]) == (
+        "external-secrets.io/v1",
+        "generators.external-secrets.io/v1alpha1",
+    )
+    facts = {r["name"]: r["facts"] for r in result.summary["resources"]}
+    assert facts["spinnaker-ecr-refresh-eu-west-1"]["refreshInterval"] == "1h"
+    assert facts["spinnaker-ecr-refresh-eu-west-1-generator"]["region"] == "eu-west-1"
+
+
 def test_json_summary_lists_every_resource(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "prod"
     assert main(["--stack", "prod", "--format", "json", "--out", str(out)]) == 0

@@ -74,6 +74,16 @@ def test_halyard_config_map_is_the_one_the_sidecar_mounts(stack: str, renders: d
     } <= password_files
 
 
+@pytest.mark.parametrize("method", ["password-command", "external-secrets"])
+def test_every_refresh_method_keeps_halyard_and_operator_alike(method: str) -> None:
+    config = read_stack_config(STACKS_DIR / "Pulumi.staging.yaml")
+    config["spinnaker-ecr:tokenRefresh"] = {"method": method}
+    result = render("staging", config, halyard=True)
+    halyard = {path: text for path, text in result.files.items() if path.startswith("halyard/")}
+    assert halyard_as_spinnaker_config(halyard) == operator_spinnaker_config(result)
+    assert not any(path.startswith("halyard/configmap-") for path in halyard), "no sidecar, no ConfigMap to mount"
+
+
 def test_service_settings_only_where_the_patch_has_them(renders: dict[str, Render]) -> None:
     prod = yaml.safe_load(renders["prod"].files["halyard/service-settings/clouddriver.yml"])
     assert prod == {"kubernetes": {"serviceAccountName": "clouddriver-ecr"}}

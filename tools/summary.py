@@ -82,9 +82,21 @@ def spinnaker_service_facts(document: Mapping[str, Any]) -> dict[str, Any]:
     return facts
 
 
+def external_secret_facts(document: Mapping[str, Any]) -> dict[str, Any]:
+    spec = document.get("spec") or {}
+    return {"refreshInterval": spec.get("refreshInterval"), "secret": (spec.get("target") or {}).get("name")}
+
+
+def ecr_token_generator_facts(document: Mapping[str, Any]) -> dict[str, Any]:
+    spec = document.get("spec") or {}
+    return {"region": spec.get("region"), "auth": sorted(spec.get("auth") or {}) or None}
+
+
 KIND_FACTS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "ConfigMap": config_map_facts,
     "SpinnakerService": spinnaker_service_facts,
+    "ExternalSecret": external_secret_facts,
+    "ECRAuthorizationToken": ecr_token_generator_facts,
 }
 
 
