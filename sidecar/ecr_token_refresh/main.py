@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime
 from types import FrameType
 
+import ecr_token_refresh
 from ecr_token_refresh import aws, health
 from ecr_token_refresh.config import DEFAULT_PATH, Config, ConfigError, load
 from ecr_token_refresh.log import JsonLog
@@ -24,7 +25,7 @@ class Stopped(BaseException):
     """Raised in the main thread on SIGTERM/SIGINT, so a blocked AWS call or sleep ends at once."""
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     log = JsonLog(sys.stdout, _utc_now)
     try:
@@ -42,17 +43,23 @@ def main(argv: list[str]) -> int:
         return 1 if args.once else 0
 
 
-def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="ecr_token_refresh", description=__doc__)
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ecr_token_refresh", description=ecr_token_refresh.__doc__)
     parser.add_argument("--config", default=DEFAULT_PATH, help=f"config.yaml to read (default {DEFAULT_PATH})")
     parser.add_argument("--once", action="store_true", help="refresh every registry once; exit 0 if all succeeded")
     parser.add_argument(
         "--health-port",
-        type=int,
+        type=_port,
         default=DEFAULT_HEALTH_PORT,
         help=f"port of GET /healthz and /health (default {DEFAULT_HEALTH_PORT}; 0 picks a free port)",
     )
     return parser.parse_args(argv)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return int(text)
 
 
 def _run(args: argparse.Namespace, config: Config, log: JsonLog) -> int:
