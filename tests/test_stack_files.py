@@ -53,11 +53,6 @@ def with_injected_key(values: dict[str, Any], path: str) -> dict[str, Any]:
     return changed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Pulumi.yaml's description is a plain scalar containing ': ', which YAML rejects (the Pulumi CLI too): "
-    "quote it, then remove this marker",
-)
 def test_pulumi_yaml_keeps_the_stacks_in_stacks() -> None:
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     assert project["name"] == PROJECT
