@@ -13,7 +13,6 @@ import pulumi
 import pulumi_policy
 import pytest
 import yaml
-from conftest import STACKS, stack_config
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -27,6 +26,14 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 
 from components.settings import TOKEN_REFRESH_METHODS
 from tools.offline import ProgramRun, Registered, run_program
+
+STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
+STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml"))
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 # The CLI runs the pack from policy/, where its modules are top-level ones.

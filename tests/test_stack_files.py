@@ -10,11 +10,18 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import STACKS, STACKS_DIR, stack_config
 
 from components.settings import PROJECT, TOP_LEVEL_KEYS, SettingsError, parse_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+STACKS_DIR = ROOT / "stacks"
+STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml"))
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
 NAMESPACES = {"aws", "kubernetes", PROJECT}
 INJECTED = "notAKnownKey"
 # Objects whose keys are the user's data, passed through as given: tag names, clouddriver sidecars and accounts kept

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import STACKS
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
+STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$")
 LOCAL = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<path>\./\.github/workflows/[\w.-]+\.yml)\s*$")
 DEPLOY_ORDER = ["dev", "staging", "prod"]
