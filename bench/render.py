@@ -107,6 +107,23 @@ def table(results: dict[str, list[Run]], all_cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
+def in_process_table() -> str:
+    """The render alone, imports already warm: what each registry costs once the SDK is loaded."""
+    from tools.render import render  # here, so the whole-process runs above measure a cold start only
+
+    render("dev", registries_config(1)["config"], halyard=True)
+    lines = [f"| registries | in-process render ms (median of {REPEATS}) |", "|---:|---:|"]
+    for count in REGISTRY_COUNTS:
+        config = registries_config(count)["config"]
+        times = []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            render("bench", config, halyard=True)
+            times.append(time.perf_counter() - started)
+        lines.append(f"| {count} | {statistics.median(times) * 1000:.0f} |")
+    return "\n".join(lines)
+
+
 def cpu_model() -> str:
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
@@ -132,6 +149,8 @@ def main() -> None:
             for case in all_cases:
                 results[case.label].append(measure(case.command))
         print(table(results, all_cases))
+    print()
+    print(in_process_table())
     print()
     print(machine())
 

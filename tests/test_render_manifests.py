@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.manifests import api_version_and_kind, rendered_resources, resource_files, whole_numbers
+from tools.manifests import (
+    DUMPER,
+    PURE_DUMPER,
+    api_version_and_kind,
+    rendered_resources,
+    resource_files,
+    whole_numbers,
+    yaml_text,
+)
 from tools.offline import ProgramRun, Registered
 from tools.summary import summary
 
@@ -133,3 +141,18 @@ def test_components_and_providers_have_no_file_but_are_summarised() -> None:
 def test_whole_numbers_leaves_fractions_and_booleans() -> None:
     assert whole_numbers({"a": [60.0, 0.5, True, "60.0"]}) == {"a": [60, 0.5, True, "60.0"]}
     assert isinstance(whole_numbers(60.0), int)
+
+
+@pytest.mark.skipif(DUMPER is PURE_DUMPER, reason="PyYAML without libyaml: only the pure emitter is used")
+def test_libyaml_and_pure_python_emit_the_same_bytes() -> None:
+    """Renders on machines with and without libyaml must stay byte-identical."""
+    document = {
+        "config.yaml": 'interval: 30m\nregistries:\n- registryId: "012345678901"\n',
+        "no-final-newline": "a\nb",
+        "trailing-space": "a \nb\n",
+        "blank-lines": "a\n\n\nb\n",
+        "words": ["yes", "012345678901", "<generated>", "a: b", "- x", "#c", "", "  lead", "ünïcode ✓"],
+        "long": "sha256:" + "f" * 300,
+        "nested": [{"none": None, "fraction": 1.5, "flag": True, "empty": {}, "list": []}],
+    }
+    assert yaml_text(document, DUMPER) == yaml_text(document, PURE_DUMPER)

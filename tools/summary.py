@@ -15,6 +15,7 @@ from tools.manifests import RenderedResource, is_patch, whole_numbers
 FIELD_MANAGER_ANNOTATION = "pulumi.com/patchFieldManager"
 FORCE_ANNOTATION = "pulumi.com/patchForce"
 MACHINERY_ANNOTATION_PREFIX = "pulumi.com/"
+LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
 # --- Kubernetes objects -------------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def parsed_yaml(text: Any) -> Any:
     if not isinstance(text, str):
         return None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=LOADER)
     except yaml.YAMLError:
         return None
 
