@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import STACKS, stack_config
 
 from components.settings import SettingsError
 from tools.offline import ProgramRun, Registered, run_program
+from tools.stack_files import stack_config, stack_names
 
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -43,12 +43,12 @@ def trust_policy(run: ProgramRun) -> dict[str, Any]:
     return json.loads(run.one(ROLE).inputs["assumeRolePolicy"])
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_every_stack_file_is_exercised(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     assert stack_runs[stack].resources, f"{stack} registered nothing"
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_config_map_lists_every_registry_with_a_quoted_id(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     config_map = run.one(CONFIG_MAP)
@@ -66,7 +66,7 @@ def test_config_map_lists_every_registry_with_a_quoted_id(stack: str, stack_runs
     assert all(f'registryId: "{r["accountId"]}"' in raw for r in wanted)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_password_files_agree_between_config_map_and_accounts(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     ours = [a for a in accounts(run) if a["name"] in run.outputs["accountNames"]]
@@ -76,7 +76,7 @@ def test_password_files_agree_between_config_map_and_accounts(stack: str, stack_
     assert all(path.startswith("/etc/passwords/") for path in written)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_accounts_address_each_registry(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     wanted = stack_config(stack)["spinnaker-ecr:registries"]
@@ -90,7 +90,7 @@ def test_accounts_address_each_registry(stack: str, stack_runs: dict[str, Progra
         assert "password" not in account and "passwordCommand" not in account
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_sidecar_mounts_the_config_map_it_names(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     settings = stack_config(stack)
@@ -107,7 +107,7 @@ def test_sidecar_mounts_the_config_map_it_names(stack: str, stack_runs: dict[str
     assert run.outputs["configMapName"] == generated_name
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_patch_targets_the_spinnaker_service_with_a_fixed_field_manager(
     stack: str, stack_runs: dict[str, ProgramRun]
 ) -> None:
@@ -124,13 +124,13 @@ def test_patch_targets_the_spinnaker_service_with_a_fixed_field_manager(
     assert metadata["annotations"] == {"pulumi.com/patchFieldManager": f"spinnaker-ecr-{stack}"}
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_read_only_policy_attached_with_partition_arn(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     attachment = stack_runs[stack].one(ATTACHMENT)
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_every_resource_hangs_under_the_top_component(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     by_urn = {r.urn: r for r in run.resources}
@@ -143,7 +143,7 @@ def test_every_resource_hangs_under_the_top_component(stack: str, stack_runs: di
         assert resource.custom or resource.type.startswith("spinnaker-ecr:")
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_patch_waits_for_credentials_and_config(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     depends = spinnaker_patch(run).dependencies

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 import yaml
-from conftest import STACKS
 from ecr_token_refresh.config import parse
 
 from components.duration import parse_go_duration
 from tools.offline import ProgramRun
+from tools.stack_files import stack_names
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", stack_names())
 def test_sidecar_loads_the_config_map_of_each_stack(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs[stack]
     text = run.one("kubernetes:core/v1:ConfigMap").inputs["data"]["config.yaml"]
