@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from tools.stack_files import stack_file
+
 REPO = Path(__file__).resolve().parents[1]
 REPEATS = 7
 REGISTRY_COUNTS = (1, 50, 200)
@@ -56,7 +58,7 @@ def measure(command: list[str]) -> Run:
 
 def registries_config(count: int) -> dict:
     """The dev stack with `count` registries, spread over accounts and regions."""
-    stack = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())
+    stack = yaml.safe_load(stack_file("dev").read_text())
     stack["config"]["spinnaker-ecr:registries"] = [
         {"name": f"ecr-{index:04d}", "accountId": f"{100000000000 + index:012d}", "region": REGIONS[index % 5]}
         for index in range(count)

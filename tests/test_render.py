@@ -20,9 +20,10 @@ import yaml
 
 from tools.offline import ROOT
 from tools.output_directory import replace_directory
-from tools.render import STACKS_DIR, SUMMARY_FILE, Render, main, read_stack_config, render, stack_name_of
+from tools.render import SUMMARY_FILE, Render, main, render
+from tools.stack_files import stack_config, stack_file, stack_names
 
-STACKS = sorted(stack_name_of(path) for path in STACKS_DIR.glob("Pulumi.*.yaml"))
+STACKS = stack_names()
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "dev"
 SPINNAKER_SERVICE_PATCH = ":SpinnakerServicePatch"
 
@@ -30,9 +31,7 @@ SPINNAKER_SERVICE_PATCH = ":SpinnakerServicePatch"
 @pytest.fixture(scope="module")
 def renders() -> dict[str, Render]:
     """Each stack rendered once, in memory, with the Halyard files."""
-    return {
-        stack: render(stack, read_stack_config(STACKS_DIR / f"Pulumi.{stack}.yaml"), halyard=True) for stack in STACKS
-    }
+    return {stack: render(stack, stack_config(stack), halyard=True) for stack in STACKS}
 
 
 def files_under(directory: Path) -> dict[str, str]:
@@ -54,7 +53,7 @@ def one_object(result: Render, kind: str) -> dict[str, Any]:
 
 def bad_stack_file(directory: Path) -> Path:
     """A number for an account id, and irsa with neither a cluster nor an OIDC provider."""
-    config = read_stack_config(STACKS_DIR / "Pulumi.dev.yaml")
+    config = stack_config("dev")
     config["spinnaker-ecr:access"] = {"mode": "irsa", "serviceAccount": {"name": "spin-clouddriver"}}
     config["spinnaker-ecr:registries"] = [{"name": "ecr-dev", "accountId": 12345, "region": "us-east-1"}]
     path = directory / "Pulumi.bad.yaml"
@@ -152,7 +151,7 @@ def test_two_renders_in_two_processes_are_byte_identical(tmp_path: Path, renders
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
     assert finished.returncode == 0, finished.stderr
     assert files_under(out) == renders["dev"].files
-    again = render("dev", read_stack_config(STACKS_DIR / "Pulumi.dev.yaml"), halyard=True)
+    again = render("dev", stack_config("dev"), halyard=True)
     assert again.files == renders["dev"].files
     assert f"Wrote {len(renders['dev'].files)} files to {out}" in finished.stdout
 
@@ -160,7 +159,7 @@ def test_two_renders_in_two_processes_are_byte_identical(tmp_path: Path, renders
 def test_table_shows_the_facts_that_matter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--stack", "staging", "--out", str(tmp_path / "staging")]) == 0
     table = capsys.readouterr().out
-    provider = read_stack_config(STACKS_DIR / "Pulumi.staging.yaml")["spinnaker-ecr:access"]["oidcProviderArn"]
+    provider = stack_config("staging")["spinnaker-ecr:access"]["oidcProviderArn"]
     for fact in (
         f"trust=Federated {provider}",
         "subject=system:serviceaccount:spinnaker-staging:spin-clouddriver",
@@ -175,7 +174,7 @@ def test_table_shows_the_facts_that_matter(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_external_secrets_objects_are_rendered_and_summarised() -> None:
-    config = read_stack_config(STACKS_DIR / "Pulumi.staging.yaml")
+    config = stack_config("staging")
     config["spinnaker-ecr:tokenRefresh"] = {"method": "external-secrets", "interval": "1h"}
     result = render("staging", config, halyard=False)
     secret = yaml.safe_load(result.files["kubernetes/externalsecret-ecr-token-eu-west-1.yaml"])
@@ -206,7 +205,7 @@ def test_config_file_names_the_stack_and_the_default_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config_file = tmp_path / "Pulumi.review.yaml"
-    config_file.write_text((STACKS_DIR / "Pulumi.dev.yaml").read_text())
+    config_file.write_text(stack_file("dev").read_text())
     monkeypatch.chdir(tmp_path)
     assert main(["--config-file", str(config_file), "--format", "json"]) == 0
     out = tmp_path / "rendered" / "review"

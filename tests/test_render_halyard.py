@@ -10,16 +10,15 @@ import yaml
 from tools.halyard import HalyardError, halyard_files
 from tools.manifests import RenderedResource
 from tools.offline import Registered
-from tools.render import STACKS_DIR, Render, read_stack_config, render, stack_name_of
+from tools.render import Render, render
+from tools.stack_files import stack_config, stack_names
 
-STACKS = sorted(stack_name_of(path) for path in STACKS_DIR.glob("Pulumi.*.yaml"))
+STACKS = stack_names()
 
 
 @pytest.fixture(scope="module")
 def renders() -> dict[str, Render]:
-    return {
-        stack: render(stack, read_stack_config(STACKS_DIR / f"Pulumi.{stack}.yaml"), halyard=True) for stack in STACKS
-    }
+    return {stack: render(stack, stack_config(stack), halyard=True) for stack in STACKS}
 
 
 def operator_spinnaker_config(result: Render) -> dict[str, Any]:
@@ -76,7 +75,7 @@ def test_halyard_config_map_is_the_one_the_sidecar_mounts(stack: str, renders: d
 
 @pytest.mark.parametrize("method", ["password-command", "external-secrets"])
 def test_every_refresh_method_keeps_halyard_and_operator_alike(method: str) -> None:
-    config = read_stack_config(STACKS_DIR / "Pulumi.staging.yaml")
+    config = stack_config("staging")
     config["spinnaker-ecr:tokenRefresh"] = {"method": method}
     result = render("staging", config, halyard=True)
     halyard = {path: text for path, text in result.files.items() if path.startswith("halyard/")}

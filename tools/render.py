@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 
 from tools.halyard import HalyardError, halyard_files
 from tools.manifests import json_text, rendered_resources, resource_files
-from tools.offline import ROOT, run_program
+from tools.offline import run_program
 from tools.output_directory import OutputDirectoryError, replace_directory
+from tools.stack_files import StackFileError, read_stack_config, stack_file, stack_name_of, stack_names
 from tools.summary import summary, summary_table
 
-STACKS_DIR = ROOT / "stacks"
 SUMMARY_FILE = "summary.json"
 EXIT_INVALID = 2
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -62,14 +61,6 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def stack_name_of(path: Path) -> str:
-    """`Pulumi.review.yaml` -> `review`, as the Pulumi CLI names a stack after its file."""
-    name = path.name.removeprefix("Pulumi.")
-    for suffix in (".yaml", ".yml"):
-        name = name.removesuffix(suffix)
-    return name
-
-
 def stack_and_file(args: argparse.Namespace) -> tuple[str, Path]:
     stack = args.stack if args.stack is not None else stack_name_of(args.config_file)
     if not _STACK_NAME.match(stack):
@@ -78,22 +69,12 @@ def stack_and_file(args: argparse.Namespace) -> tuple[str, Path]:
         if not args.config_file.is_file():
             raise RenderError(f"--config-file: {str(args.config_file)!r} does not exist or is not a file")
         return stack, args.config_file
-    path = STACKS_DIR / f"Pulumi.{stack}.yaml"
+    path = stack_file(stack)
     if not path.is_file():
-        known = ", ".join(sorted(stack_name_of(p) for p in STACKS_DIR.glob("Pulumi.*.yaml")))
-        raise RenderError(f"--stack: {stack!r} has no stack file stacks/{path.name} (stacks: {known})")
+        raise RenderError(
+            f"--stack: {stack!r} has no stack file stacks/{path.name} (stacks: {', '.join(stack_names())})"
+        )
     return stack, path
-
-
-def read_stack_config(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise RenderError(f"{path}: is not valid YAML: {error}") from error
-    config = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(config, dict):
-        raise RenderError(f"{path}: has no 'config:' mapping (a Pulumi stack file holds its settings under config:)")
-    return config
 
 
 def render(stack: str, config: dict[str, Any], *, halyard: bool) -> Render:
@@ -108,7 +89,7 @@ def render(stack: str, config: dict[str, Any], *, halyard: bool) -> Render:
 
 
 def render_stack(args: argparse.Namespace) -> tuple[Render, Path]:
-    """Everything up to, not including, the write; raises RenderError for what the user fixes."""
+    """Everything up to, not including, the write; raises RenderError or StackFileError for what the user fixes."""
     stack, path = stack_and_file(args)
     config = read_stack_config(path)
     try:
@@ -125,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result, out = render_stack(args)
         replace_directory(out, result.files, marker=SUMMARY_FILE)
-    except (RenderError, OutputDirectoryError) as error:
+    except (RenderError, StackFileError, OutputDirectoryError) as error:
         print(f"render: {error}", file=sys.stderr)
         return EXIT_INVALID
     if args.format == "json":
