@@ -295,3 +295,9 @@ def test_a_good_run_into_records_its_resources() -> None:
     run = ProgramRun()
     run_program(_minimal("us-east-1"), "good", into=run)
     assert run.one(ATTACHMENT)
+
+
+def test_each_run_has_its_own_root_stack(stack_runs: dict[str, ProgramRun]) -> None:
+    for stack, run in stack_runs.items():
+        (top,) = run.of_type("spinnaker-ecr:index:SpinnakerEcr")
+        assert top.parent == f"urn:pulumi:{stack}::spinnaker-ecr::pulumi:pulumi:Stack::spinnaker-ecr-{stack}"

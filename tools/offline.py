@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
+import pulumi.runtime.settings
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
@@ -150,10 +151,11 @@ def run_program(stack_config: Mapping[str, Any], stack: str, into: ProgramRun | 
     run = into if into is not None else ProgramRun()
     region = str(stack_config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(OfflineMocks(region), run.resources)
+    # A fresh root Stack per run, so this run's resources hang under this stack's name and exports.
+    pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config_values(stack_config))
     root = pulumi.runtime.get_root_resource()
-    root.outputs = {}  # type: ignore[union-attr]
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
