@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,7 +18,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tools.local_aws import MotoServer, local_aws_env
+
 BIN = Path(sys.executable).parent
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 REGISTRIES_PER_REGION = 10
@@ -51,55 +51,18 @@ class Daemon:
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
-        recording = directory / "recording.jsonl"
-        port = free_port()
-        moto = start_moto(port, recording)
+        moto = MotoServer(directory)
+        moto.start()
         try:
-            endpoint = f"http://127.0.0.1:{port}"
-            once = sidecar_once(directory, endpoint)
-            calls = token_calls(recording)
-            daemon = sidecar_daemon(directory, endpoint)
-            cli = [aws_cli_call(endpoint) for _ in range(AWS_CLI_CALLS)]
+            once = sidecar_once(directory, moto.url)
+            calls = len(moto.token_calls())
+            daemon = sidecar_daemon(directory, moto.url)
+            cli = [aws_cli_call(moto.url) for _ in range(AWS_CLI_CALLS)]
         finally:
-            moto.terminate()
-            moto.wait(timeout=10)
+            moto.stop()
     print(table(once, calls, daemon, cli))
     print()
     print(machine())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_moto(port: int, recording: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MOTO_ENABLE_RECORDING": "True", "MOTO_RECORDER_FILEPATH": str(recording)}
-    command = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    moto = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return moto
-        except OSError:
-            time.sleep(0.05)
-    moto.kill()
-    raise SystemExit("moto_server did not start within 30 s")
-
-
-def aws_env(endpoint: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(REPO / "sidecar"),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
 
 
 def write_config(directory: Path, interval: str) -> Path:
@@ -131,7 +94,8 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[Run, bytes]:
 
 def sidecar_once(directory: Path, endpoint: str) -> Run:
     config = write_config(directory, "30m")
-    run, _ = timed([sys.executable, "-m", "ecr_token_refresh", "--config", str(config), "--once"], aws_env(endpoint))
+    command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), "--once"]
+    run, _ = timed(command, local_aws_env(endpoint))
     written = sorted((directory / "passwords").iterdir())
     if run.exit_code != 0 or len(written) != REGISTRIES:
         raise SystemExit(f"sidecar --once exited {run.exit_code} with {len(written)} of {REGISTRIES} files")
@@ -139,11 +103,6 @@ def sidecar_once(directory: Path, endpoint: str) -> Run:
         registry_id = path.stem.rsplit("-", 1)[1]
         assert path.read_text() == f"{registry_id}-auth-token", path
     return run
-
-
-def token_calls(recording: Path) -> int:
-    requests = [json.loads(line) for line in recording.read_text().splitlines()]
-    return sum(request["headers"].get("X-Amz-Target", "").endswith(".GetAuthorizationToken") for request in requests)
 
 
 def sidecar_daemon(directory: Path, endpoint: str) -> Daemon:
@@ -172,7 +131,7 @@ def sidecar_daemon(directory: Path, endpoint: str) -> Daemon:
 
 def start_daemon(config: Path, endpoint: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), "--health-port", "0"]
-    return subprocess.Popen(command, env=aws_env(endpoint), stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, env=local_aws_env(endpoint), stdout=subprocess.PIPE, text=True)
 
 
 def wait_for_rounds(daemon: subprocess.Popen[str], rounds: int) -> None:
@@ -203,7 +162,8 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def aws_cli_call(endpoint: str) -> Run:
-    run, output = timed([str(BIN / "aws"), "ecr", "get-login-password", "--region", "us-east-1"], aws_env(endpoint))
+    command = [str(BIN / "aws"), "ecr", "get-login-password", "--region", "us-east-1"]
+    run, output = timed(command, local_aws_env(endpoint))
     if run.exit_code != 0 or not output.strip():
         raise SystemExit(f"aws ecr get-login-password exited {run.exit_code}")
     return run

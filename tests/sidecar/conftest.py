@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sidecar_processes import MotoServer, Sidecar
+from sidecar_processes import Sidecar
+
+from tools.local_aws import MotoServer
 
 
 @pytest.fixture(scope="session")
