@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 # MotoServer and free_port are re-exported: the process tests take the whole rig from this module.
-from tools.local_aws import MotoServer as MotoServer
-from tools.local_aws import free_port as free_port
 from tools.local_aws import local_aws_env
 
 WAIT = 30.0

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sidecar_processes import MotoServer, Sidecar, free_port, moto_password, wait_until
+from sidecar_processes import Sidecar, moto_password, wait_until
+
+from tools.local_aws import MotoServer, free_port
 
 StartSidecar = Callable[..., Sidecar]
 
