@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import Access
+from components.model import Access
 from components.trust_policy import ecr_read_only_policy_arn, irsa_trust_policy, pod_identity_trust_policy
 
 

@@ -4,7 +4,7 @@ whose Secret is mounted into clouddriver. Pure: no Pulumi imports."""
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from components.settings import Registry
+from components.model import DEFAULT_AUDIENCE, Registry
 
 GENERATOR_KIND = "ECRAuthorizationToken"
 SECRET_MOUNT_ROOT = "/etc/ecr"
@@ -40,7 +40,7 @@ def generator_spec(region: str, auth: Mapping[str, Any] | None) -> dict[str, Any
 def irsa_generator_auth(service_account: str, audience: str) -> dict[str, Any]:
     """The generator exchanges a token of clouddriver's own service account for the IRSA role."""
     reference: dict[str, Any] = {"name": service_account}
-    if audience != "sts.amazonaws.com":
+    if audience != DEFAULT_AUDIENCE:
         reference["audiences"] = [audience]
     return {"jwt": {"serviceAccountRef": reference}}
 

@@ -16,7 +16,7 @@ from components.external_secret_manifests import (
     regions,
     token_name,
 )
-from components.settings import Access, ExternalSecrets, Registry
+from components.model import Access, ExternalSecrets, Registry
 from components.wiring import ClouddriverWiring
 
 # pulumi-kubernetes waits for the Secret to be synced before anything that depends on it (the clouddriver patch).

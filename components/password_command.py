@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from components.settings import Registry
+from components.model import Registry
 from components.wiring import ClouddriverWiring
 
 

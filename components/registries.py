@@ -1,6 +1,7 @@
 """Registries -> the documents both sides read: the token-refresh `config.yaml` and clouddriver's accounts.
 
-Both take the password path from `password_file`, so the sidecar writes exactly where clouddriver reads.
+In the sidecar method both take the password path from `password_file`, so the sidecar writes exactly where
+clouddriver reads; other methods hand `docker_account` their own password source.
 """
 
 from collections.abc import Iterable, Mapping
@@ -8,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from components.settings import Registry
+from components.model import Registry
+from components.partitions import dns_suffix, partition_of
 
 PASSWORD_MOUNT_PATH = "/etc/passwords"
 CONFIG_MOUNT_PATH = "/opt/config/ecr-token-refresh"
@@ -20,8 +22,7 @@ def password_file(registry: Registry) -> str:
 
 
 def registry_host(account_id: str, region: str) -> str:
-    domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"{account_id}.dkr.ecr.{region}.{domain}"
+    return f"{account_id}.dkr.ecr.{region}.{dns_suffix(partition_of(region))}"
 
 
 def registry_address(registry: Registry) -> str:

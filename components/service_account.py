@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.settings import Access
+from components.model import Access
 from components.spinnaker_spec import IRSA_ROLE_ANNOTATION, patch_annotations
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -17,13 +16,23 @@ import pulumi
 import pulumi.runtime.config
 
 from components.duration import parse_go_duration
+from components.model import (
+    API_VERSIONS,
+    DEFAULT_INTERVAL,
+    TOKEN_REFRESH_SIDECAR_NAME,
+    Access,
+    ExternalSecrets,
+    Registry,
+    ServiceAccount,
+    Settings,
+    Spinnaker,
+    TokenRefresh,
+)
 
 PROJECT = "spinnaker-ecr"
 
 ACCESS_MODES = ("irsa", "pod-identity", "node-role")
-API_VERSIONS = ("spinnaker.io/v1alpha2", "spinnaker.armory.io/v1alpha2")
 TOKEN_REFRESH_METHODS = ("sidecar", "password-command", "external-secrets")
-DEFAULT_INTERVAL = "30m"
 MIN_INTERVAL = timedelta(minutes=1)
 TOKEN_LIFETIME = timedelta(hours=12)
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
@@ -45,69 +54,6 @@ class SettingsError(pulumi.RunError):
         self.problems = tuple(problems)
         lines = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(f"invalid {PROJECT} configuration ({len(problems)} problem(s)):\n{lines}")
-
-
-@dataclass(frozen=True)
-class Registry:
-    """One ECR registry, which becomes one clouddriver docker account."""
-
-    name: str
-    account_id: str
-    region: str
-    clouddriver_options: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ServiceAccount:
-    name: str
-    create: bool
-
-
-@dataclass(frozen=True)
-class Access:
-    mode: str
-    cluster_name: str | None = None
-    oidc_provider_arn: str | None = None
-    audience: str = "sts.amazonaws.com"
-    node_role_name: str | None = None
-    service_account: ServiceAccount | None = None
-
-
-@dataclass(frozen=True)
-class Spinnaker:
-    name: str = "spinnaker"
-    namespace: str = "spinnaker"
-    api_version: str = API_VERSIONS[0]
-    clouddriver_ha: bool = False
-    patch_force: bool = False
-    extra_sidecars: tuple[Mapping[str, Any], ...] = ()
-    extra_docker_accounts: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class TokenRefresh:
-    image: str
-    interval: str = DEFAULT_INTERVAL
-    method: str = "sidecar"
-
-
-@dataclass(frozen=True)
-class ExternalSecrets:
-    api_version: str = "external-secrets.io/v1"
-    generator_api_version: str = "generators.external-secrets.io/v1alpha1"
-    auth: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Settings:
-    project: str
-    stack: str
-    access: Access
-    spinnaker: Spinnaker
-    token_refresh: TokenRefresh
-    registries: tuple[Registry, ...]
-    tags: Mapping[str, str] = field(default_factory=dict)
-    external_secrets: ExternalSecrets | None = None
 
 
 def is_legacy_image(image: str) -> bool:
@@ -389,9 +335,6 @@ def _spinnaker(p: _Problems, value: Any) -> Spinnaker:
         extra_sidecars=extra_sidecars,
         extra_docker_accounts=extra_accounts,
     )
-
-
-TOKEN_REFRESH_SIDECAR_NAME = "token-refresh"
 
 
 def _check_named(p: _Problems, key: str, items: tuple[Mapping[str, Any], ...], reserved: str | None) -> None:

@@ -4,10 +4,10 @@ import pulumi
 
 from components.ecr_pull_access import EcrPullAccess, EcrPullAccessArgs
 from components.external_secrets_refresh import ExternalSecretsRefresh, ExternalSecretsRefreshArgs
+from components.model import Settings
 from components.password_command import password_command_wiring
 from components.registries import docker_account
 from components.service_account import ClouddriverServiceAccount, ClouddriverServiceAccountArgs
-from components.settings import Settings
 from components.spinnaker_service_patch import SpinnakerServicePatch, SpinnakerServicePatchArgs
 from components.spinnaker_spec import field_manager
 from components.token_refresh_sidecar import TokenRefreshSidecar, TokenRefreshSidecarArgs

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.settings import Spinnaker
+from components.model import Spinnaker
 from components.spinnaker_spec import patch_annotations, sidecar_key, spinnaker_service_spec
 
 

@@ -4,12 +4,12 @@ the ConfigMap's generated name) are placed where they belong, never inspected.""
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from components.model import TOKEN_REFRESH_SIDECAR_NAME
 from components.registries import CONFIG_MOUNT_PATH, PASSWORD_MOUNT_PATH
 
 FIELD_MANAGER_ANNOTATION = "pulumi.com/patchFieldManager"
 FORCE_ANNOTATION = "pulumi.com/patchForce"
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
-SIDECAR_NAME = "token-refresh"
 
 
 def field_manager(project: str, stack: str) -> str:
@@ -32,7 +32,7 @@ def sidecar_key(clouddriver_ha: bool) -> str:
 def token_refresh_sidecar(image: str, config_map_name: Any) -> dict[str, Any]:
     # mountPath makes an emptyDir shared with clouddriver; the ConfigMap is mounted in the sidecar only.
     return {
-        "name": SIDECAR_NAME,
+        "name": TOKEN_REFRESH_SIDECAR_NAME,
         "dockerImage": image,
         "mountPath": PASSWORD_MOUNT_PATH,
         "configMapVolumeMounts": [{"configMapName": config_map_name, "mountPath": CONFIG_MOUNT_PATH}],

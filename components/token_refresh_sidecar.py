@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.model import Registry, TokenRefresh
 from components.registries import CONFIG_FILE_KEY, password_file, token_refresh_config_yaml
-from components.settings import Registry, TokenRefresh
 from components.spinnaker_spec import token_refresh_sidecar
 from components.wiring import ClouddriverWiring
 

@@ -19,23 +19,13 @@ import pulumi.runtime.settings
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
+from components.partitions import dns_suffix, partition_of
+from components.settings import PROJECT
+
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "__main__.py"
-PROJECT = "spinnaker-ecr"
 GENERATED = "<generated>"
 ACCOUNT_ID = "<account-id>"
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def dns_suffix(partition: str) -> str:
-    return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
 
 
 @dataclass

@@ -10,10 +10,9 @@ from typing import Any
 
 import yaml
 
+from components.spinnaker_spec import FIELD_MANAGER_ANNOTATION, FORCE_ANNOTATION
 from tools.manifests import RenderedResource, is_patch, whole_numbers
 
-FIELD_MANAGER_ANNOTATION = "pulumi.com/patchFieldManager"
-FORCE_ANNOTATION = "pulumi.com/patchForce"
 MACHINERY_ANNOTATION_PREFIX = "pulumi.com/"
 LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
