@@ -45,6 +45,7 @@ class Spinnaker:
     patch_force: bool = False
     extra_sidecars: tuple[Mapping[str, Any], ...] = ()
     extra_docker_accounts: tuple[Mapping[str, Any], ...] = ()
+    extra_volumes: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

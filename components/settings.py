@@ -16,6 +16,7 @@ import pulumi
 import pulumi.runtime.config
 
 from components.duration import parse_go_duration
+from components.labels import RESERVED_TAG_KEYS
 from components.model import (
     API_VERSIONS,
     DEFAULT_INTERVAL,
@@ -28,6 +29,7 @@ from components.model import (
     Spinnaker,
     TokenRefresh,
 )
+from components.partitions import partition_of
 
 PROJECT = "spinnaker-ecr"
 
@@ -38,10 +40,10 @@ TOKEN_LIFETIME = timedelta(hours=12)
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
 
 # clouddriver rejects account names outside this pattern.
-_ACCOUNT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_ACCOUNT_NAME = re.compile(r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso|-isob|-isof|-isoe)?-[a-z]+-\d+$")
-_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d+$")
+_K8S_NAME = re.compile(r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _OIDC_PROVIDER_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider/[^\s*]+$")
 _IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _EKS_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$")
@@ -175,7 +177,10 @@ def _registry(p: _Problems, key: str, raw: dict[str, Any]) -> Registry | None:
     _mapping(p, key, known, _REGISTRY_KEYS)
     name = _string(p, f"{key}.name", raw.get("name"), pattern=_ACCOUNT_NAME, accepted=_NAME_ACCEPTED)
     account_id = raw.get("accountId")
-    if isinstance(account_id, int):
+    if isinstance(account_id, bool):
+        p.add(f"{key}.accountId", account_id, 'is not a 12-digit AWS account id (a quoted string, e.g. "012345678901")')
+        account_id = None
+    elif isinstance(account_id, int):
         p.add(f"{key}.accountId", account_id, 'is a number: quote it as a 12-digit string, e.g. "012345678901"')
         account_id = None
     else:
@@ -199,7 +204,7 @@ def _registry(p: _Problems, key: str, raw: dict[str, Any]) -> Registry | None:
 
 
 _NAME_ACCEPTED = "a clouddriver account name (lower-case letters, digits and '-', starting and ending alphanumeric)"
-_REGION_ACCEPTED = "an AWS region such as us-east-1, cn-north-1 or us-gov-west-1"
+_REGION_ACCEPTED = "an AWS region in the aws, aws-cn or aws-us-gov partition, e.g. us-east-1, cn-north-1, us-gov-west-1"
 
 
 def _registries(p: _Problems, value: Any, extra_accounts: tuple[Mapping[str, Any], ...]) -> tuple[Registry, ...]:
@@ -210,16 +215,17 @@ def _registries(p: _Problems, value: Any, extra_accounts: tuple[Mapping[str, Any
     if value == []:
         p.add(key, value, "is empty: list at least one registry")
         return ()
-    registries = []
+    registries: list[tuple[int, Registry]] = []
     for index, raw in enumerate(_list_of_mappings(p, key, value)):
         registry = _registry(p, f"{key}[{index}]", raw)
         if registry is not None:
-            registries.append(registry)
+            registries.append((index, registry))
     seen: set[str] = set()
-    for index, registry in enumerate(registries):
+    for index, registry in registries:
         if registry.name in seen:
             p.add(f"{key}[{index}].name", registry.name, "is a duplicate: registry names must be unique")
         seen.add(registry.name)
+    _check_one_partition(p, key, registries)
     for index, account in enumerate(extra_accounts):
         if account.get("name") in seen:
             p.add(
@@ -227,7 +233,22 @@ def _registries(p: _Problems, value: Any, extra_accounts: tuple[Mapping[str, Any
                 account.get("name"),
                 "is also a registry name: clouddriver account names must be unique",
             )
-    return tuple(registries)
+    return tuple(registry for _, registry in registries)
+
+
+def _check_one_partition(p: _Problems, key: str, registries: list[tuple[int, Registry]]) -> None:
+    """One role lives in one partition and cannot read registries in another."""
+    if not registries:
+        return
+    first = partition_of(registries[0][1].region)
+    for index, registry in registries:
+        if partition_of(registry.region) != first:
+            p.add(
+                f"{key}[{index}].region",
+                registry.region,
+                f"is in partition {partition_of(registry.region)}, but registries[{registries[0][0]}] is in {first}: "
+                "one stack's registries must share a partition",
+            )
 
 
 # --- the config objects ---------------------------------------------------------------------------------------
@@ -316,7 +337,16 @@ def _spinnaker(p: _Problems, value: Any) -> Spinnaker:
         p,
         key,
         value,
-        ("name", "namespace", "apiVersion", "clouddriverHA", "patchForce", "extraSidecars", "extraDockerAccounts"),
+        (
+            "name",
+            "namespace",
+            "apiVersion",
+            "clouddriverHA",
+            "patchForce",
+            "extraSidecars",
+            "extraDockerAccounts",
+            "extraVolumes",
+        ),
     )
     defaults = Spinnaker()
     k8s_name = "a Kubernetes name (lower-case letters, digits and '-')"
@@ -324,6 +354,8 @@ def _spinnaker(p: _Problems, value: Any) -> Spinnaker:
     extra_accounts = tuple(_list_of_mappings(p, f"{key}.extraDockerAccounts", raw.get("extraDockerAccounts")))
     _check_named(p, f"{key}.extraSidecars", extra_sidecars, reserved=TOKEN_REFRESH_SIDECAR_NAME)
     _check_named(p, f"{key}.extraDockerAccounts", extra_accounts, reserved=None)
+    extra_volumes = tuple(_list_of_mappings(p, f"{key}.extraVolumes", raw.get("extraVolumes")))
+    _check_named(p, f"{key}.extraVolumes", extra_volumes, reserved=None, field="id")
     return Spinnaker(
         name=_string(p, f"{key}.name", raw.get("name"), pattern=_K8S_NAME, accepted=k8s_name) or defaults.name,
         namespace=_string(p, f"{key}.namespace", raw.get("namespace"), pattern=_K8S_NAME, accepted=k8s_name)
@@ -334,20 +366,23 @@ def _spinnaker(p: _Problems, value: Any) -> Spinnaker:
         patch_force=_bool(p, f"{key}.patchForce", raw.get("patchForce"), defaults.patch_force),
         extra_sidecars=extra_sidecars,
         extra_docker_accounts=extra_accounts,
+        extra_volumes=extra_volumes,
     )
 
 
-def _check_named(p: _Problems, key: str, items: tuple[Mapping[str, Any], ...], reserved: str | None) -> None:
-    """Entries passed through verbatim still need a unique name, or clouddriver/halyard rejects the list."""
+def _check_named(
+    p: _Problems, key: str, items: tuple[Mapping[str, Any], ...], reserved: str | None, field: str = "name"
+) -> None:
+    """Entries passed through verbatim still need a unique name (volumes: id), or Halyard rejects the list."""
     seen: set[Any] = set()
     for index, item in enumerate(items):
-        name = item.get("name")
+        name = item.get(field)
         if not isinstance(name, str) or not name:
-            p.add(f"{key}[{index}].name", name, "is not a non-empty string")
+            p.add(f"{key}[{index}].{field}", name, "is not a non-empty string")
         elif name == reserved:
-            p.add(f"{key}[{index}].name", name, "is the name of this program's own sidecar: rename it")
+            p.add(f"{key}[{index}].{field}", name, "is the name of this program's own sidecar: rename it")
         elif name in seen:
-            p.add(f"{key}[{index}].name", name, "is a duplicate")
+            p.add(f"{key}[{index}].{field}", name, "is a duplicate")
         seen.add(name)
 
 
@@ -396,8 +431,8 @@ def _external_secrets(p: _Problems, value: Any, method: str, mode: str | None) -
         return None
     raw = _mapping(p, key, value, ("apiVersion", "generatorApiVersion", "auth"))
     auth = raw.get("auth")
-    if auth is not None and (not isinstance(auth, dict) or not auth):
-        p.add(f"{key}.auth", auth, "is not a mapping (the generator's spec.auth: jwt or secretRef)")
+    if auth is not None:
+        auth = _generator_auth(p, f"{key}.auth", auth)
     if auth is None and mode in ("node-role", "pod-identity"):
         p.missing(
             f"{key}.auth",
@@ -413,8 +448,25 @@ def _external_secrets(p: _Problems, value: Any, method: str, mode: str | None) -
             p, f"{key}.generatorApiVersion", raw.get("generatorApiVersion"), choices=GENERATOR_API_VERSIONS
         )
         or defaults.generator_api_version,
-        auth=auth if isinstance(auth, dict) else None,
+        auth=auth,
     )
+
+
+_GENERATOR_AUTH_KINDS = ("jwt", "secretRef")
+
+
+def _generator_auth(p: _Problems, key: str, value: Any) -> dict[str, Any] | None:
+    """The generator's spec.auth, passed through verbatim: exactly one of its two forms."""
+    accepted = "a mapping with exactly one of jwt (an IRSA serviceAccountRef) or secretRef (static keys)"
+    if not isinstance(value, dict):
+        p.add(key, value, f"is not {accepted}")
+        return None
+    _mapping(p, key, value, _GENERATOR_AUTH_KINDS)
+    kinds = [kind for kind in _GENERATOR_AUTH_KINDS if kind in value]
+    if len(kinds) != 1 or not isinstance(value[kinds[0]], dict):
+        p.add(key, value, f"is not {accepted}")
+        return None
+    return value
 
 
 def _interval(p: _Problems, key: str, value: Any) -> str:
@@ -439,6 +491,13 @@ def _tags(p: _Problems, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         p.add(key, value, "is not a mapping of tag names to string values")
         return {}
+    for name in value:
+        if name in RESERVED_TAG_KEYS or name.lower().startswith("aws:"):
+            p.add(
+                f"{key}.{name}",
+                value[name],
+                f"is a reserved tag: {', '.join(RESERVED_TAG_KEYS)} are set by this program and aws: by AWS",
+            )
     return dict(value)
 
 

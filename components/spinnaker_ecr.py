@@ -1,9 +1,12 @@
 """SpinnakerEcr: the one top-level component. IAM access -> service account -> token refresh -> SpinnakerService."""
 
+from dataclasses import dataclass, field
+
 import pulumi
 
 from components.ecr_pull_access import EcrPullAccess, EcrPullAccessArgs
 from components.external_secrets_refresh import ExternalSecretsRefresh, ExternalSecretsRefreshArgs
+from components.labels import aws_tags, kubernetes_labels
 from components.model import Settings
 from components.password_command import password_command_wiring
 from components.registries import docker_account
@@ -11,7 +14,16 @@ from components.service_account import ClouddriverServiceAccount, ClouddriverSer
 from components.spinnaker_service_patch import SpinnakerServicePatch, SpinnakerServicePatchArgs
 from components.spinnaker_spec import field_manager
 from components.token_refresh_sidecar import TokenRefreshSidecar, TokenRefreshSidecarArgs
-from components.wiring import ClouddriverWiring, aws_tags, kubernetes_labels
+from components.wiring import ClouddriverWiring
+
+
+@dataclass(frozen=True)
+class _Refresh:
+    """What the chosen token-refresh method gives the rest: clouddriver's wiring and what the patch waits for."""
+
+    wiring: ClouddriverWiring
+    resources: list[pulumi.Resource] = field(default_factory=list)
+    config_map_name: pulumi.Output[str] | None = None
 
 
 class SpinnakerEcr(pulumi.ComponentResource):
@@ -44,8 +56,8 @@ class SpinnakerEcr(pulumi.ComponentResource):
             )
             credentials.append(service_account)
 
-        self.config_map_name = None
-        wiring, refresh = self._token_refresh(name, settings, labels, credentials)
+        refresh = self._token_refresh(name, settings, labels, credentials)
+        wiring = refresh.wiring
         accounts = [docker_account(r, wiring.password_sources[r.name]) for r in settings.registries]
         # Credentials and password sources first, so the clouddriver pods the patch rolls start fully wired.
         SpinnakerServicePatch(
@@ -58,10 +70,11 @@ class SpinnakerEcr(pulumi.ComponentResource):
                 volumes=wiring.volumes,
                 service_account_name=service_account.name if service_account and service_account.created else None,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*credentials, *refresh]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*credentials, *refresh.resources]),
         )
 
         self.role_arn = access.role_arn
+        self.config_map_name = refresh.config_map_name
         self.role_name = access.role_name
         self.service_account = service_account.name if service_account else None
         self.account_names = [r.name for r in settings.registries]
@@ -77,12 +90,12 @@ class SpinnakerEcr(pulumi.ComponentResource):
 
     def _token_refresh(
         self, name: str, settings: Settings, labels: dict[str, str], credentials: list[pulumi.Resource]
-    ) -> tuple[ClouddriverWiring, list[pulumi.Resource]]:
+    ) -> _Refresh:
         """The one place a refresh method is chosen: its wiring for clouddriver, and what the patch waits for."""
         method = settings.token_refresh.method
         namespace = settings.spinnaker.namespace
         if method == "password-command":
-            return password_command_wiring(settings.registries), []
+            return _Refresh(password_command_wiring(settings.registries))
         if method == "external-secrets":
             assert settings.external_secrets is not None, "settings fill externalSecrets for this method"
             eso = ExternalSecretsRefresh(
@@ -97,11 +110,10 @@ class SpinnakerEcr(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=credentials),
             )
-            return eso.wiring, [eso]
+            return _Refresh(eso.wiring, [eso])
         sidecar = TokenRefreshSidecar(
             f"{name}-refresh",
             TokenRefreshSidecarArgs(settings.token_refresh, settings.registries, namespace, labels),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.config_map_name = sidecar.config_map_name
-        return sidecar.wiring, [sidecar]
+        return _Refresh(sidecar.wiring, [sidecar], sidecar.config_map_name)

@@ -8,7 +8,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.model import Spinnaker
-from components.spinnaker_spec import patch_annotations, sidecar_key, spinnaker_service_spec
+from components.spinnaker_spec import (
+    clouddriver_service_names,
+    patch_annotations,
+    sidecar_key,
+    spinnaker_service_spec,
+)
 
 
 @dataclass(frozen=True)
@@ -31,10 +36,11 @@ class SpinnakerServicePatch(pulumi.ComponentResource):
         # The patch owns each list it sets (atomic under server-side apply): keep the user's entries in them.
         spec = spinnaker_service_spec(
             sidecar_key=self.sidecar_key,
+            service_names=clouddriver_service_names(spinnaker.clouddriver_ha),
             sidecars=[*args.sidecars, *spinnaker.extra_sidecars],
             accounts=[*args.accounts, *spinnaker.extra_docker_accounts],
             service_account_name=args.service_account_name,
-            volumes=args.volumes,
+            volumes=[*args.volumes, *spinnaker.extra_volumes],
         )
         k8s.apiextensions.CustomResourcePatch(
             f"{name}-patch",

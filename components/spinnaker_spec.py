@@ -29,6 +29,13 @@ def sidecar_key(clouddriver_ha: bool) -> str:
     return "clouddriver" if clouddriver_ha else "spin-clouddriver"
 
 
+def clouddriver_service_names(clouddriver_ha: bool) -> tuple[str, ...]:
+    """Halyard reads service-settings per service: in HA mode each clouddriver-* service needs its own copy."""
+    if clouddriver_ha:
+        return ("clouddriver", "clouddriver-caching", "clouddriver-rw", "clouddriver-ro", "clouddriver-ro-deck")
+    return ("clouddriver",)
+
+
 def token_refresh_sidecar(image: str, config_map_name: Any) -> dict[str, Any]:
     # mountPath makes an emptyDir shared with clouddriver; the ConfigMap is mounted in the sidecar only.
     return {
@@ -42,6 +49,7 @@ def token_refresh_sidecar(image: str, config_map_name: Any) -> dict[str, Any]:
 def spinnaker_service_spec(
     *,
     sidecar_key: str,
+    service_names: Sequence[str] = ("clouddriver",),
     sidecars: Sequence[Mapping[str, Any]],
     accounts: Sequence[Mapping[str, Any]],
     service_account_name: Any = None,
@@ -59,5 +67,5 @@ def spinnaker_service_spec(
     if volumes:
         kubernetes["volumes"] = list(volumes)
     if kubernetes:
-        spinnaker_config["service-settings"] = {"clouddriver": {"kubernetes": kubernetes}}
+        spinnaker_config["service-settings"] = {name: {"kubernetes": kubernetes} for name in service_names}
     return {"spinnakerConfig": spinnaker_config}

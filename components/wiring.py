@@ -13,11 +13,3 @@ class ClouddriverWiring:
     password_sources: Mapping[str, Mapping[str, Any]]
     sidecars: tuple[Mapping[str, Any], ...] = ()
     volumes: tuple[Mapping[str, Any], ...] = ()
-
-
-def aws_tags(project: str, stack: str, extra: Mapping[str, str]) -> dict[str, str]:
-    return {"project": project, "stack": stack, "managed-by": "pulumi", **extra}
-
-
-def kubernetes_labels(project: str, stack: str) -> dict[str, str]:
-    return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": project, "pulumi.com/stack": stack}

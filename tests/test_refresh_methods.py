@@ -66,16 +66,19 @@ def test_password_command_runs_the_cli_per_region_and_nothing_else(access: dict[
 
 def test_external_secrets_one_generator_and_secret_per_region() -> None:
     run = run_program(config({"method": "external-secrets", "interval": "1h"}), "eso")
-    generators = run.of_type(GENERATOR)
-    assert [g.inputs["metadata"]["name"] for g in generators] == ["ecr-token-us-east-1", "ecr-token-eu-west-1"]
-    assert generators[1].inputs["spec"] == {
+    generators = {g.inputs["spec"]["region"]: g for g in run.of_type(GENERATOR)}
+    assert {region: g.inputs["metadata"]["name"] for region, g in generators.items()} == {
+        "us-east-1": "ecr-token-us-east-1",
+        "eu-west-1": "ecr-token-eu-west-1",
+    }
+    assert generators["eu-west-1"].inputs["spec"] == {
         "region": "eu-west-1",
         "auth": {"jwt": {"serviceAccountRef": {"name": "spin-clouddriver"}}},
     }
-    assert all(g.inputs["metadata"]["namespace"] == "spinnaker" for g in generators)
-    secrets = run.of_type(EXTERNAL_SECRET)
-    assert [s.inputs["metadata"]["name"] for s in secrets] == ["ecr-token-us-east-1", "ecr-token-eu-west-1"]
-    assert secrets[0].inputs["spec"] == {
+    assert all(g.inputs["metadata"]["namespace"] == "spinnaker" for g in generators.values())
+    secrets = {s.inputs["metadata"]["name"]: s for s in run.of_type(EXTERNAL_SECRET)}
+    assert sorted(secrets) == ["ecr-token-eu-west-1", "ecr-token-us-east-1"]
+    assert secrets["ecr-token-us-east-1"].inputs["spec"] == {
         "refreshInterval": "1h",
         "target": {"name": "ecr-token-us-east-1", "creationPolicy": "Owner"},
         "dataFrom": [
@@ -90,8 +93,10 @@ def test_external_secrets_one_generator_and_secret_per_region() -> None:
             }
         ],
     }
-    assert secrets[0].inputs["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Ready"
-    assert generators[0].urn in secrets[0].dependencies
+    for region, generator in generators.items():
+        secret = secrets[f"ecr-token-{region}"]
+        assert secret.inputs["metadata"]["annotations"]["pulumi.com/waitFor"] == "condition=Ready"
+        assert generator.urn in secret.dependencies
 
 
 def test_external_secrets_mounts_each_secret_and_points_accounts_into_it() -> None:

@@ -49,7 +49,8 @@ class ProgramRun:
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, type_token: str) -> list[Registered]:
-        return [r for r in self.resources if r.type == type_token]
+        """By logical name: registration order varies from run to run."""
+        return sorted((r for r in self.resources if r.type == type_token), key=lambda r: r.name)
 
     def one(self, type_token: str) -> Registered:
         found = self.of_type(type_token)
