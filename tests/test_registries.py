@@ -2,8 +2,8 @@
 
 import yaml
 
+from components.model import Registry
 from components.registries import docker_account, password_file, registry_address, token_refresh_config_yaml
-from components.settings import Registry
 
 SHARED = Registry(name="ecr-shared", account_id="012345678901", region="cn-north-1")
 MAIN = Registry(
