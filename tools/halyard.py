@@ -2,7 +2,8 @@
 
 Everything comes from the rendered patch body, never from settings, so both routes carry the same fields:
 `spinnakerConfig.config` -> the block for `~/.hal/config`, `profiles.<service>` -> `profiles/<service>-local.yml`,
-`service-settings.<service>` -> `service-settings/<service>.yml`, plus the ConfigMaps the sidecars mount.
+`service-settings.<service>` -> `service-settings/<service>.yml`, plus every other Kubernetes object the stack
+creates (ConfigMap, service account, ExternalSecrets), which a Halyard user applies with kubectl.
 """
 
 from __future__ import annotations
@@ -41,19 +42,6 @@ def halyard_sidecars(spinnaker_config: Mapping[str, Any]) -> dict[str, Any]:
     return environment.get("sidecars") or {}
 
 
-def referenced_config_maps(spinnaker_config: Mapping[str, Any]) -> set[str]:
-    """ConfigMap names the sidecars and the service-settings volumes mount."""
-    names = set()
-    for sidecars in halyard_sidecars(spinnaker_config).values():
-        for sidecar in sidecars:
-            names.update(mount.get("configMapName") for mount in sidecar.get("configMapVolumeMounts") or [])
-    for settings in (spinnaker_config.get("service-settings") or {}).values():
-        for volume in ((settings or {}).get("kubernetes") or {}).get("volumes") or []:
-            if volume.get("type") == "configMap":
-                names.add(volume.get("id"))
-    return names
-
-
 def halyard_files(rendered: Sequence[RenderedResource]) -> dict[str, str]:
     """Relative path (under `halyard/`) -> file text."""
     spinnaker_config = ((spinnaker_service(rendered).document or {}).get("spec") or {}).get("spinnakerConfig") or {}
@@ -70,8 +58,8 @@ def halyard_files(rendered: Sequence[RenderedResource]) -> dict[str, str]:
         files[f"{HALYARD_DIR}/profiles/{service}-local.yml"] = yaml_text(profile)
     for service, settings in (spinnaker_config.get("service-settings") or {}).items():
         files[f"{HALYARD_DIR}/service-settings/{service}.yml"] = yaml_text(settings)
-    mounted = referenced_config_maps(spinnaker_config)
-    config_maps = [item for item in rendered if item.kind == "ConfigMap" and item.object_name in mounted]
-    for path, text in resource_files(config_maps).items():
+    # Halyard deploys clouddriver, not these: ConfigMaps, service accounts, ExternalSecrets go in with kubectl.
+    companions = [item for item in rendered if item.is_kubernetes and item.kind != "SpinnakerService"]
+    for path, text in resource_files(companions).items():
         files[f"{HALYARD_DIR}/{PurePosixPath(path).name}"] = text
     return files
