@@ -117,3 +117,24 @@ def test_halyard_refuses_what_its_files_cannot_carry(spinnaker_config: dict[str,
 def test_halyard_needs_exactly_one_spinnaker_service() -> None:
     with pytest.raises(HalyardError, match="exactly one SpinnakerService"):
         halyard_files([])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_halyard_carries_every_kubernetes_object_but_the_spinnaker_service(
+    stack: str, renders: dict[str, Render]
+) -> None:
+    files = renders[stack].files
+    kubernetes = {p.removeprefix("kubernetes/") for p in files if p.startswith("kubernetes/")}
+    expected = {name for name in kubernetes if not name.startswith("spinnakerservice-")}
+    copied = {p.removeprefix("halyard/") for p in files if p.startswith("halyard/") and p.count("/") == 1}
+    assert copied - {"config-sidecars.yml"} == expected
+    assert all(files[f"halyard/{name}"] == files[f"kubernetes/{name}"] for name in expected)
+
+
+def test_halyard_carries_the_external_secrets_objects() -> None:
+    config = stack_config("staging")
+    config["spinnaker-ecr:tokenRefresh"] = {"method": "external-secrets"}
+    files = render("staging", config, halyard=True).files
+    assert "halyard/externalsecret-ecr-token-eu-west-1.yaml" in files
+    assert "halyard/ecrauthorizationtoken-ecr-token-eu-west-1.yaml" in files
+    assert any(path.startswith("halyard/serviceaccount-") for path in files)
