@@ -200,6 +200,7 @@ def test_prod_pod_identity_with_a_dedicated_service_account(stack_runs: dict[str
         }
     ]
     association = run.one(POD_IDENTITY)
+    assert association.inputs["tags"] == run.one(ROLE).inputs["tags"]
     assert association.inputs["clusterName"] == "spinnaker-prod"
     assert association.inputs["namespace"] == "spinnaker"
     assert association.inputs["serviceAccount"] == "clouddriver-ecr"

@@ -238,3 +238,33 @@ def test_external_secrets_passes_a_custom_audience_to_the_token_request() -> Non
     run = run_program(config({"method": "external-secrets"}, access), "eso")
     reference = run.of_type(GENERATOR)[0].inputs["spec"]["auth"]["jwt"]["serviceAccountRef"]
     assert reference == {"name": "spin-clouddriver", "audiences": ["sts.example"]}
+
+
+def test_external_secrets_generators_wait_for_the_role_and_service_account() -> None:
+    run = run_program(config({"method": "external-secrets"}), "eso")
+    credentials = run.of_type("aws:iam/role:Role") + run.of_type("kubernetes:core/v1:ServiceAccountPatch")
+    credentials += run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert len(credentials) == 3
+    for generator in run.of_type(GENERATOR):
+        assert {c.urn for c in credentials} <= set(generator.dependencies), generator.name
+
+
+def test_external_secrets_in_ha_mode_mount_the_secrets_in_every_clouddriver_service() -> None:
+    run = run_program(
+        config({"method": "external-secrets"}, spinnaker={"clouddriverHA": True, "extraVolumes": [{"id": "ca"}]}),
+        "eso-ha",
+    )
+    service_settings = spinnaker_config(run)["service-settings"]
+    assert set(service_settings) == {
+        "clouddriver",
+        "clouddriver-caching",
+        "clouddriver-rw",
+        "clouddriver-ro",
+        "clouddriver-ro-deck",
+    }
+    for settings in service_settings.values():
+        assert [v["id"] for v in settings["kubernetes"]["volumes"]] == [
+            "ecr-token-us-east-1",
+            "ecr-token-eu-west-1",
+            "ca",
+        ]

@@ -162,6 +162,74 @@ def test_settings_are_frozen() -> None:
             {"spinnaker": {"extraDockerAccounts": [{"name": "ecr-main", "address": "https://x"}]}},
             "spinnaker-ecr:spinnaker.extraDockerAccounts[0].name: 'ecr-main' is also a registry name",
         ),
+        (
+            {"registries": [registry(name="x" * 64)]},
+            f"spinnaker-ecr:registries[0].name: '{'x' * 64}' is not a clouddriver account name",
+        ),
+        (
+            {"registries": [registry(accountId=True)]},
+            "spinnaker-ecr:registries[0].accountId: true is not a 12-digit AWS account id",
+        ),
+        (
+            {"registries": [registry(region="us-iso-east-1")]},
+            "spinnaker-ecr:registries[0].region: 'us-iso-east-1' is not an AWS region in the aws, aws-cn or aws-us-gov",
+        ),
+        (
+            {"registries": [registry(), registry(name="ecr-cn", region="cn-north-1")]},
+            "spinnaker-ecr:registries[1].region: 'cn-north-1' is in partition aws-cn, but registries[0] is in aws",
+        ),
+        (
+            {"registries": [registry(name="Bad"), registry(name="x"), registry(name="x")]},
+            "spinnaker-ecr:registries[2].name: 'x' is a duplicate",
+        ),
+        (
+            {"spinnaker": {"namespace": "n" * 64}},
+            f"spinnaker-ecr:spinnaker.namespace: '{'n' * 64}' is not a Kubernetes name",
+        ),
+        (
+            {
+                "access": {"mode": "pod-identity", "clusterName": "spin"},
+                "tokenRefresh": {"image": "skuid/ecr-token-refresh"},
+            },
+            "spinnaker-ecr:tokenRefresh.image: 'skuid/ecr-token-refresh' cannot be used with access.mode pod-identity",
+        ),
+        (
+            {"access": {"mode": "node-role", "nodeRoleName": "nodes", "clusterName": None}},
+            'spinnaker-ecr:access.serviceAccount: {"name": "spin-clouddriver"} only applies to mode irsa or '
+            "pod-identity, not node-role",
+        ),
+        (
+            {"access": {"mode": "pod-identity", "oidcProviderArn": "arn:aws:iam::111122223333:oidc-provider/x"}},
+            "spinnaker-ecr:access.oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/x' "
+            "only applies to mode irsa",
+        ),
+        (
+            {"spinnaker": {"extraSidecars": [{"name": "logs"}, {"name": "logs"}]}},
+            "spinnaker-ecr:spinnaker.extraSidecars[1].name: 'logs' is a duplicate",
+        ),
+        (
+            {"spinnaker": {"extraDockerAccounts": [{"address": "https://x"}]}},
+            "spinnaker-ecr:spinnaker.extraDockerAccounts[0].name: null is not a non-empty string",
+        ),
+        (
+            {"spinnaker": {"extraVolumes": [{"id": "v", "type": "secret"}, {"id": "v", "type": "secret"}]}},
+            "spinnaker-ecr:spinnaker.extraVolumes[1].id: 'v' is a duplicate",
+        ),
+        ({"tags": {"stack": "x"}}, "spinnaker-ecr:tags.stack: 'x' is a reserved tag"),
+        ({"tags": {"aws:cost": "x"}}, "spinnaker-ecr:tags.aws:cost: 'x' is a reserved tag"),
+        (
+            {"tokenRefresh": {"method": "external-secrets"}, "externalSecrets": {"auth": {"jtw": {}}}},
+            "spinnaker-ecr:externalSecrets.auth.jtw: {} is not a known key (known: jwt, secretRef)",
+        ),
+        (
+            {"tokenRefresh": {"method": "external-secrets"}, "externalSecrets": {"auth": {"jwt": {}, "secretRef": {}}}},
+            'spinnaker-ecr:externalSecrets.auth: {"jwt": {}, "secretRef": {}} is not a mapping with exactly one',
+        ),
+        (
+            {"tokenRefresh": {"method": "external-secrets"}, "externalSecrets": {"generatorApiVersion": "v2"}},
+            "spinnaker-ecr:externalSecrets.generatorApiVersion: 'v2' is not one of: "
+            "generators.external-secrets.io/v1alpha1",
+        ),
         ({"registry": []}, "spinnaker-ecr:registry: [] is not a known key"),
         ({"tags": {"team": 7}}, 'spinnaker-ecr:tags: {"team": 7} is not a mapping of tag names to string values'),
     ],
