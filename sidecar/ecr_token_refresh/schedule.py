@@ -38,14 +38,14 @@ def retry_delay(failures: int, interval: timedelta) -> timedelta:
 def next_refresh(
     now: datetime, interval: timedelta, renew_by: datetime | None, failures: int, random: float
 ) -> datetime:
-    """The next round: after `interval`, sooner when a token must be renewed, much sooner after a failed round."""
+    """The next round: after `interval`, sooner when a token must be renewed, after the backoff once a round failed."""
+    if failures:
+        # Backoff alone: a renewal time that passed during an outage must not turn retries into a 1 s loop.
+        return now + _jittered(retry_delay(failures, interval), RETRY_JITTER, random)
     delay = interval if renew_by is None else min(interval, renew_by - now)
     # An expiry that is already near must not turn into a tight loop.
     delay = max(delay, min(interval, MIN_DELAY))
-    delay = _jittered(delay, SUCCESS_JITTER, random)
-    if failures:
-        delay = min(delay, _jittered(retry_delay(failures, interval), RETRY_JITTER, random))
-    return now + delay
+    return now + _jittered(delay, SUCCESS_JITTER, random)
 
 
 def _jittered(delay: timedelta, spread: float, random: float) -> timedelta:

@@ -246,3 +246,26 @@ def test_the_loop_renews_before_a_token_expires(tmp_path: Path) -> None:
             Clock(now=clock.now, sleep=clock.sleep, random=lambda: 0.0),
         )
     assert clock.sleeps == [timedelta(hours=1).total_seconds()]
+
+
+def test_after_the_renewal_time_passes_in_an_outage_retries_are_spaced_by_the_backoff(tmp_path: Path) -> None:
+    # A 2 h token is due for renewal after 1 h; the endpoint goes down before then and stays down.
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    client = FakeEcr("us-east-1", expires_at=START + timedelta(hours=2))
+    clock = FakeClock(sleeps_before_stop=12)
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        client.fail = ConnectionError("down")
+
+    with pytest.raises(StopLoop):
+        refresh_forever(
+            Config(timedelta(hours=6), (entry,)),
+            {"us-east-1": client},
+            Status((entry,)),
+            JsonLog(io.StringIO(), clock.now),
+            Clock(now=clock.now, sleep=sleep, random=lambda: 0.0),
+        )
+    assert clock.sleeps == [3600.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 300.0, 300.0]
+    assert len(client.calls) == 12
+    assert Path(entry.password_file).read_text() == password("111111111111")

@@ -88,3 +88,13 @@ def test_a_failed_round_is_retried_within_half_to_all_of_its_backoff(failures: i
     delay = next_refresh(NOW, THIRTY_MINUTES, None, failures=failures, random=random) - NOW
     assert backoff / 2 < delay <= backoff
     assert delay <= THIRTY_MINUTES / 6
+
+
+@pytest.mark.parametrize("random", RANDOMS)
+@pytest.mark.parametrize("failures", [1, 5, 10])
+def test_backoff_wins_over_a_renewal_time_already_past(failures: int, random: float) -> None:
+    # An outage that outlasts the renewal point must not turn retries into a call a second.
+    backoff = retry_delay(failures, THIRTY_MINUTES)
+    delay = next_refresh(NOW, THIRTY_MINUTES, NOW - timedelta(hours=1), failures=failures, random=random) - NOW
+    assert backoff / 2 < delay <= backoff
+    assert backoff == min(timedelta(seconds=2 ** (failures - 1)), timedelta(minutes=5))
