@@ -23,7 +23,6 @@ class ClouddriverServiceAccountArgs:
 class ClouddriverServiceAccount(pulumi.ComponentResource):
     name: str
     created: bool
-    resource: pulumi.Resource | None
 
     def __init__(
         self, name: str, args: ClouddriverServiceAccountArgs, opts: pulumi.ResourceOptions | None = None
@@ -35,9 +34,8 @@ class ClouddriverServiceAccount(pulumi.ComponentResource):
         self.created = service_account.create
         annotations = {IRSA_ROLE_ANNOTATION: args.role_arn} if args.access.mode == "irsa" else {}
         child = pulumi.ResourceOptions(parent=self)
-        self.resource = None
         if service_account.create:
-            self.resource = k8s.core.v1.ServiceAccount(
+            k8s.core.v1.ServiceAccount(
                 f"{name}-sa",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=service_account.name, namespace=args.namespace, labels=args.labels, annotations=annotations
@@ -46,7 +44,7 @@ class ClouddriverServiceAccount(pulumi.ComponentResource):
             )
         elif annotations:
             # Destroy relinquishes only the annotation; the service account and its RBAC stay.
-            self.resource = k8s.core.v1.ServiceAccountPatch(
+            k8s.core.v1.ServiceAccountPatch(
                 f"{name}-sa-patch",
                 metadata=k8s.meta.v1.ObjectMetaPatchArgs(
                     name=service_account.name,

@@ -10,10 +10,6 @@ def ecr_read_only_policy_arn(partition: str) -> str:
     return f"arn:{partition}:iam::aws:policy/{ECR_READ_ONLY_POLICY}"
 
 
-def oidc_provider_arn(partition: str, account_id: str, issuer_url: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:oidc-provider/{issuer_url.removeprefix('https://')}"
-
-
 def oidc_issuer(provider_arn: str) -> str:
     """The issuer host/path that IAM condition keys are prefixed with."""
     return provider_arn.split(":oidc-provider/", 1)[1]

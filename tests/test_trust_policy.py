@@ -1,18 +1,12 @@
 from components.trust_policy import (
     ecr_read_only_policy_arn,
     irsa_trust_policy,
-    oidc_provider_arn,
     pod_identity_trust_policy,
 )
 
 
 def test_policy_arn_follows_the_partition() -> None:
     assert ecr_read_only_policy_arn("aws-us-gov") == "arn:aws-us-gov:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
-
-
-def test_oidc_provider_arn_drops_the_scheme() -> None:
-    arn = oidc_provider_arn("aws-cn", "111122223333", "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC")
-    assert arn == "arn:aws-cn:iam::111122223333:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC"
 
 
 def test_irsa_trust_is_scoped_to_one_service_account_and_audience() -> None:
