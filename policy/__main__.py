@@ -1,8 +1,8 @@
-"""The spinnaker-ecr policy pack: `pulumi preview --policy-pack policy` runs this file, which serves until stopped."""
+"""The spinnaker-ecr policy pack: `pulumi preview --policy-pack policy` runs this file, which serves until stopped.
 
-import pulumi
-from policies import PACK_NAME, policies, production_config
+Production stacks run it with `--policy-pack-config policy/config/production.json` (see docs/pull-requests.md)."""
+
+from policies import PACK_NAME, policies
 from pulumi_policy import PolicyPack
 
-# The CLI configures the runtime for the stack being previewed before it runs this file.
-PolicyPack(name=PACK_NAME, policies=policies, initial_config=production_config(pulumi.get_stack()))
+PolicyPack(name=PACK_NAME, policies=policies)

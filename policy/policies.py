@@ -19,8 +19,6 @@ from pulumi_policy import (
 )
 
 PACK_NAME = "spinnaker-ecr"
-# On these stacks the advisory policies are mandatory: the pack's initial config says so (see production_config).
-PRODUCTION_STACKS = ("prod",)
 
 ResourceRule = Callable[[str, Mapping[str, Any]], list[str]]
 
@@ -62,16 +60,7 @@ policies = [
         enforcement_level=MANDATORY,
     ),
     _resource_policy("password-files-under-shared-mount", rules.password_files_under_mount, MANDATORY),
+    # Mandatory on production stacks: their workflow jobs pass policy/config/production.json.
     _resource_policy("token-refresh-image-pinned-by-digest", rules.token_refresh_image_pinned, ADVISORY),
     _resource_policy("refresh-interval-under-12h", rules.refresh_interval_under_token_lifetime, ADVISORY),
 ]
-
-ESCALATED_ON_PRODUCTION = tuple(p.name for p in policies if p.enforcement_level == ADVISORY)
-
-
-def production_config(stack: str) -> dict[str, EnforcementLevel]:
-    """The pack's initial policy config for `stack`: advisory policies become mandatory on production stacks.
-    A `--policy-pack-config` file still overrides it, policy by policy."""
-    if stack not in PRODUCTION_STACKS:
-        return {}
-    return dict.fromkeys(ESCALATED_ON_PRODUCTION, MANDATORY)

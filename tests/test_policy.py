@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pulumi_policy
 import pytest
 import yaml
+from pulumi.runtime import proto
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -22,6 +22,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from components.settings import TOKEN_REFRESH_METHODS
@@ -36,6 +37,9 @@ def stack_config(stack: str) -> dict[str, Any]:
 
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
+# The workflows pass this file to the pack on production stacks (tests/test_workflows.py checks which ones).
+PRODUCTION_CONFIG = POLICY_DIR / "config" / "production.json"
+PRODUCTION_STACKS = ["prod"]
 # The CLI runs the pack from policy/, where its modules are top-level ones.
 sys.path.insert(0, str(POLICY_DIR))
 import policies  # noqa: E402
@@ -148,7 +152,7 @@ def test_every_stack_passes_the_mandatory_rules(stack: str, stack_runs: dict[str
     assert rules.no_legacy_image_with_workload_identity(stack_resources(run)) == []
 
 
-@pytest.mark.parametrize("stack", [s for s in STACKS if s in policies.PRODUCTION_STACKS])
+@pytest.mark.parametrize("stack", PRODUCTION_STACKS)
 def test_production_stacks_also_pass_the_advisory_rules(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
     assert all_findings(stack_runs[stack], ADVISORY_RULES) == {name: [] for name in ADVISORY_RULES}
 
@@ -532,24 +536,62 @@ def test_the_pack_holds_each_rule_once_with_its_enforcement_level() -> None:
     assert set(kinds.values()) == {ResourceValidationPolicy}
 
 
-def test_advisory_policies_become_mandatory_on_production_stacks_only() -> None:
-    assert set(policies.PRODUCTION_STACKS) <= set(STACKS), "a production stack that has no file in stacks/"
-    for stack in STACKS:
-        config = policies.production_config(stack)
-        if stack in policies.PRODUCTION_STACKS:
-            assert config == dict.fromkeys(ADVISORY_RULES, EnforcementLevel.MANDATORY)
-        else:
-            assert config == {}
-
-
-def test_main_builds_the_pack_with_the_stacks_initial_config(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_builds_the_same_pack_for_every_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No initial config: the pack runs before the CLI tells it the stack, so levels come from policy config."""
     built: dict[str, Any] = {}
     monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: built.update(kwargs))
-    monkeypatch.setattr(pulumi, "get_stack", lambda: "prod")
     runpy.run_path(str(POLICY_DIR / "__main__.py"), run_name="__main__")
-    assert built["name"] == "spinnaker-ecr"
-    assert built["policies"] is policies.policies
-    assert built["initial_config"] == policies.production_config("prod") != {}
+    assert built == {"name": "spinnaker-ecr", "policies": policies.policies}
+
+
+def read_policy_pack_config(path: Path) -> dict[str, str]:
+    """A --policy-pack-config file as the Pulumi CLI reads it: name -> level, or name -> {"enforcementLevel": level}."""
+    levels = {}
+    for name, value in json.loads(path.read_text()).items():
+        level = value if isinstance(value, str) else value.get("enforcementLevel")
+        assert level in ("advisory", "mandatory", "disabled", "remediate"), f"{path.name}: {name}: {value!r}"
+        levels[name] = level
+    return levels
+
+
+def configured_analyzer(levels: Mapping[str, str]) -> Any:
+    """pulumi_policy's analyzer for this pack after the CLI's Configure call with these levels."""
+    analyzer = _PolicyAnalyzerServicer(policies.PACK_NAME, "0.1.0", policies.policies, EnforcementLevel.ADVISORY)
+    request = proto.ConfigureAnalyzerRequest()
+    for name, level in levels.items():
+        request.policyConfig[name].enforcementLevel = proto.EnforcementLevel.Value(level.upper())
+    analyzer.Configure(request, None)
+    return analyzer
+
+
+def test_the_production_config_names_only_the_packs_policies() -> None:
+    """The CLI passes unknown names on and the pack ignores them: a misspelt policy would stay advisory."""
+    assert set(read_policy_pack_config(PRODUCTION_CONFIG)) <= {p.name for p in policies.policies}
+
+
+def test_the_production_config_makes_exactly_the_advisory_policies_mandatory() -> None:
+    default = configured_analyzer({})
+    production = configured_analyzer(read_policy_pack_config(PRODUCTION_CONFIG))
+    before = {p.name: default._get_enforcement_level(p) for p in policies.policies}
+    after = {p.name: production._get_enforcement_level(p) for p in policies.policies}
+    assert {name for name, level in before.items() if level == EnforcementLevel.ADVISORY} == set(ADVISORY_RULES)
+    assert after == dict.fromkeys(before, EnforcementLevel.MANDATORY)
+
+
+def analyze(analyzer: Any, resource_type: str, props: Mapping[str, Any]) -> list[Any]:
+    """The analyzer's Analyze call for one resource, as the engine makes it during a preview."""
+    request = proto.AnalyzeRequest(type=resource_type, urn="urn:pulumi:prod::spinnaker-ecr::x::x", name="x")
+    request.properties.update(copy.deepcopy(dict(props)))
+    return list(analyzer.Analyze(request, None).diagnostics)
+
+
+def test_under_the_production_config_an_unpinned_image_fails_the_preview(prod: ProgramRun) -> None:
+    props = copy.deepcopy(spinnaker_patch(prod).inputs)
+    token_refresh_sidecar(props)["dockerImage"] = "210987654321.dkr.ecr.us-east-1.amazonaws.com/ecr-token-refresh:1"
+    for levels, expected in (({}, proto.ADVISORY), (read_policy_pack_config(PRODUCTION_CONFIG), proto.MANDATORY)):
+        (diagnostic,) = analyze(configured_analyzer(levels), spinnaker_patch(prod).type, props)
+        assert diagnostic.policyName == "token-refresh-image-pinned-by-digest"
+        assert diagnostic.enforcementLevel == expected
 
 
 def run_resource_policy(name: str, resource: Registered | tuple[str, Mapping[str, Any]]) -> list[str]:

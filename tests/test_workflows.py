@@ -17,6 +17,9 @@ STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (R
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$")
 LOCAL = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<path>\./\.github/workflows/[\w.-]+\.yml)\s*$")
 DEPLOY_ORDER = ["dev", "staging", "prod"]
+# Production stacks run the policy pack with this config, which makes its advisory policies mandatory.
+PRODUCTION_CONFIG = "policy/config/production.json"
+PRODUCTION_STACKS = {"prod"}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -137,6 +140,25 @@ def test_preview_runs_pulumi_preview_with_the_policy_pack(pull_request: dict[str
     assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
 
 
+def preview_policy_pack_configs(pull_request: dict[str, Any]) -> dict[str, str]:
+    """Each stack's `matrix.policy-pack-config` in the preview, as GitHub merges `include` into the matrix."""
+    matrix = pull_request["jobs"]["preview"]["strategy"]["matrix"]
+    configs = dict.fromkeys(matrix["stack"], "")
+    for extra in matrix.get("include", []):
+        assert extra["stack"] in configs, f"include adds a stack the matrix does not list: {extra}"
+        assert set(extra) == {"stack", "policy-pack-config"}, extra
+        configs[extra["stack"]] = extra["policy-pack-config"]
+    return configs
+
+
+def test_only_production_previews_pass_the_production_policy_config(pull_request: dict[str, Any]) -> None:
+    pulumi = step_using(pull_request["jobs"]["preview"], "pulumi/actions")["with"]
+    assert pulumi["policyPackConfigs"] == "${{ matrix.policy-pack-config }}"
+    expected = {stack: PRODUCTION_CONFIG if stack in PRODUCTION_STACKS else "" for stack in STACKS}
+    assert preview_policy_pack_configs(pull_request) == expected
+    assert (ROOT / PRODUCTION_CONFIG).is_file()
+
+
 def test_preview_skips_forks_and_uses_a_preview_environment(pull_request: dict[str, Any]) -> None:
     job = pull_request["jobs"]["preview"]
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
@@ -223,11 +245,23 @@ def test_deploys_go_dev_staging_prod_after_the_tests(deploy: dict[str, Any]) -> 
     for stack in DEPLOY_ORDER:
         job = jobs[stack]
         assert job["needs"] == previous, f"{stack} must wait for {previous}"
-        assert job["uses"] == "./.github/workflows/pulumi-up.yml" and job["with"] == {"stack": stack}
+        assert job["uses"] == "./.github/workflows/pulumi-up.yml" and job["with"]["stack"] == stack
         assert job["secrets"] == "inherit"
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
         previous = stack
     assert set(jobs) == {"test", *DEPLOY_ORDER}
+
+
+def test_only_production_deploys_pass_the_production_policy_config(
+    deploy: dict[str, Any], pulumi_up: dict[str, Any]
+) -> None:
+    declared = triggers(pulumi_up)["workflow_call"]["inputs"]["policy-pack-config"]
+    assert declared["type"] == "string" and declared["required"] is False and declared["default"] == ""
+    (job,) = pulumi_up["jobs"].values()
+    assert step_using(job, "pulumi/actions")["with"]["policyPackConfigs"] == "${{ inputs.policy-pack-config }}"
+    passed = {stack: deploy["jobs"][stack]["with"].get("policy-pack-config", "") for stack in DEPLOY_ORDER}
+    assert passed == {stack: PRODUCTION_CONFIG if stack in PRODUCTION_STACKS else "" for stack in DEPLOY_ORDER}
+    assert all(set(deploy["jobs"][stack]["with"]) <= {"stack", "policy-pack-config"} for stack in DEPLOY_ORDER)
 
 
 def test_each_update_runs_in_the_stacks_environment_one_at_a_time(pulumi_up: dict[str, Any]) -> None:
