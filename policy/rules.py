@@ -6,6 +6,7 @@ so it does not import the program: it checks what the program registers, indepen
 Inputs arrive with the engine's camelCase names. During a preview they are wrapped in pulumi_policy's
 unknown-checking proxies, which are `Mapping`/`Sequence` but not `dict`/`list`: test for the abstract types, and
 read only the fields a rule needs (reading an unknown value raises, and the pack reports that it could not check).
+Test a key with `_has`: the proxy's `in` reads the value.
 """
 
 from __future__ import annotations
@@ -62,10 +63,15 @@ class Violation:
 # --- small readers ------------------------------------------------------------------------------------------
 
 
+def _has(value: Any, key: str) -> bool:
+    """`key in value` for a mapping, without reading the value (the unknown-checking proxy's `in` reads it)."""
+    return isinstance(value, Mapping) and key in set(value)
+
+
 def _get(value: Any, *path: str) -> Any:
     """`value[path[0]][path[1]]...`, or None where a level is missing or not a mapping."""
     for key in path:
-        if not isinstance(value, Mapping) or key not in value:
+        if not _has(value, key):
             return None
         value = value[key]
     return value
@@ -154,9 +160,7 @@ def _trust_statements(props: Mapping[str, Any]) -> list[tuple[int, Mapping[str, 
 
 def _is_web_identity(statement: Mapping[str, Any]) -> bool:
     principal = statement.get("Principal")
-    return (isinstance(principal, Mapping) and "Federated" in principal) or WEB_IDENTITY_ACTION in _items(
-        statement.get("Action")
-    )
+    return _has(principal, "Federated") or WEB_IDENTITY_ACTION in _items(statement.get("Action"))
 
 
 def _trust_document_problem(props: Mapping[str, Any]) -> str | None:
@@ -194,7 +198,7 @@ def irsa_trust_scoped(resource_type: str, props: Mapping[str, Any]) -> list[str]
 def _web_identity_statement_problems(where: str, statement: Mapping[str, Any], subjects: set[str]) -> list[str]:
     problems: list[str] = []
     for key in ("NotPrincipal", "NotAction"):
-        if key in statement:
+        if _has(statement, key):
             problems.append(f"{where}: {key} is not allowed in an IRSA trust")
     principal = statement.get("Principal")
     providers = _items(_get(principal, "Federated"))
@@ -242,7 +246,7 @@ def pod_identity_trust_only(resource_type: str, props: Mapping[str, Any]) -> lis
             continue
         where = f"assumeRolePolicy Statement[{index}]"
         for key in ("NotPrincipal", "NotAction"):
-            if key in statement:
+            if _has(statement, key):
                 problems.append(f"{where}: {key} is not allowed in a Pod Identity trust")
         principal = statement.get("Principal")
         if (
@@ -304,7 +308,7 @@ def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> 
     problems: list[str] = []
     accounts = _get(props, "spec", "spinnakerConfig", "profiles", "clouddriver", "dockerRegistry", "accounts")
     for index, account in enumerate(_mappings(accounts)):
-        if "passwordFile" not in account:
+        if not _has(account, "passwordFile"):
             continue
         path = account["passwordFile"]
         where = f"profiles.clouddriver.dockerRegistry.accounts[{index}] {_show(account.get('name'))}"
@@ -318,7 +322,7 @@ def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> 
             )
     legacy = _get(props, "spec", "spinnakerConfig", "config", "providers", "dockerRegistry", "accounts")
     for index, account in enumerate(_mappings(legacy)):
-        if "passwordFile" in account:
+        if _has(account, "passwordFile"):
             problems.append(
                 f"config.providers.dockerRegistry.accounts[{index}] {_show(account.get('name'))}: passwordFile "
                 "here is copied once into a Secret by Halyard and never refreshed; put the account in "
@@ -407,7 +411,7 @@ def refresh_interval_under_token_lifetime(resource_type: str, props: Mapping[str
     if _EXTERNAL_SECRET.match(resource_type):
         spec = props.get("spec")
         # The operator's default refreshInterval is 1h.
-        if not isinstance(spec, Mapping) or "refreshInterval" not in spec:
+        if not _has(spec, "refreshInterval"):
             return []
         problem = _interval_problem("spec.refreshInterval", spec["refreshInterval"])
         return [problem] if problem else []
@@ -421,7 +425,9 @@ def _workload_identity(resource: Resource) -> str | None:
     """What makes this resource part of an IRSA or Pod Identity setup, or None."""
     if resource.type == POD_IDENTITY_ASSOCIATION:
         return f"Pod Identity association {resource.name or resource.urn}"
-    if resource.type in SERVICE_ACCOUNT_TYPES and _get(resource.props, "metadata", "annotations", IRSA_ROLE_ANNOTATION):
+    # The key alone says IRSA: on a first preview the role ARN it holds is not known yet.
+    annotations = _get(resource.props, "metadata", "annotations")
+    if resource.type in SERVICE_ACCOUNT_TYPES and _has(annotations, IRSA_ROLE_ANNOTATION):
         return f"IRSA service account annotation on {resource.name or resource.urn}"
     if resource.type == ROLE:
         for _, statement in _trust_statements(resource.props):

@@ -643,6 +643,38 @@ def test_the_wrapped_stack_policy_reports_against_the_patch(staging: ProgramRun)
     assert urn == spinnaker_patch(staging).urn and LEGACY_IMAGE in message
 
 
+def first_irsa_preview(staging: ProgramRun, image: str) -> list[PolicyResource]:
+    """Staging's resources as the engine sends them on a first preview: the role does not exist yet, so the role ARN
+    the service account is annotated with and the sidecar's auto-named ConfigMap are unknown."""
+    options = PolicyResourceOptions(False, [], False, [], None, [], None)  # type: ignore[arg-type]
+    resources = []
+    for r in with_image(stack_resources(staging), image):
+        props = copy.deepcopy(dict(r.props))
+        if r.type in rules.SERVICE_ACCOUNT_TYPES:
+            props["metadata"]["annotations"][rules.IRSA_ROLE_ANNOTATION] = UNKNOWN_STRING_VALUE
+        if rules.is_spinnaker_service(r.type):
+            token_refresh_sidecar(props)["configMapVolumeMounts"][0]["configMapName"] = UNKNOWN_STRING_VALUE
+        proxied = unknown_checking_proxy(props)
+        resources.append(PolicyResource(r.type, proxied, r.urn, r.name, options, None, None, [], {}))
+    return resources
+
+
+def run_stack_policy(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    policy = next(p for p in policies.policies if p.name == "no-legacy-image-with-workload-identity")
+    reported: list[tuple[str, str | None]] = []
+    policy.validate(StackValidationArgs(resources), lambda message, urn=None: reported.append((message, urn)))
+    return reported
+
+
+def test_the_stack_policy_runs_on_a_first_irsa_preview(staging: ProgramRun) -> None:
+    """The annotation's value is unknown, but its presence is what says IRSA: the policy reads only the key."""
+    without_role = [r for r in first_irsa_preview(staging, LEGACY_IMAGE) if r.resource_type != ROLE]
+    ((message, urn),) = run_stack_policy(without_role)
+    assert "IRSA service account annotation" in message and urn == spinnaker_patch(staging).urn
+    image = stack_config("staging")["spinnaker-ecr:tokenRefresh"]["image"]
+    assert run_stack_policy(first_irsa_preview(staging, image)) == []
+
+
 # --- the pack's files ----------------------------------------------------------------------------------------------
 
 
