@@ -26,6 +26,24 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
 POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+# Every pulumi-aws 7 type that attaches a managed policy or keeps an inline one, by the input that names it.
+ATTACHMENTS_BY_POLICY_ARN = (
+    ROLE_POLICY_ATTACHMENT,
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    POLICY_ATTACHMENT,
+)
+ATTACHMENTS_BY_POLICY_ARNS = (
+    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE,
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+)
+INLINE_POLICIES = (ROLE_POLICY, "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy")
+INLINE_POLICIES_KEPT_BY_NAME = (
+    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive",
+    "aws:iam/userPoliciesExclusive:UserPoliciesExclusive",
+    "aws:iam/groupPoliciesExclusive:GroupPoliciesExclusive",
+)
 POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SERVICE_ACCOUNT_TYPES = ("kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:ServiceAccountPatch")
@@ -116,12 +134,12 @@ def _plain(value: Any) -> Any:
 
 
 def ecr_read_only_only(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    """The only managed policy attached by this program is AmazonEC2ContainerRegistryReadOnly, and no inline
-    policy widens the role."""
+    """The only managed policy this program attaches, to a role, user or group, is
+    AmazonEC2ContainerRegistryReadOnly; it keeps no inline policy on any of them."""
     arns: list[tuple[str, Any]] = []
-    if resource_type in (ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT):
+    if resource_type in ATTACHMENTS_BY_POLICY_ARN:
         arns.append(("policyArn", props.get("policyArn")))
-    elif resource_type == ROLE_POLICY_ATTACHMENTS_EXCLUSIVE:
+    elif resource_type in ATTACHMENTS_BY_POLICY_ARNS:
         arns += [(f"policyArns[{i}]", arn) for i, arn in enumerate(_items(props.get("policyArns")))]
     elif resource_type == ROLE:
         arns += [(f"managedPolicyArns[{i}]", arn) for i, arn in enumerate(_items(props.get("managedPolicyArns")))]
@@ -131,8 +149,13 @@ def ecr_read_only_only(resource_type: str, props: Mapping[str, Any]) -> list[str
         for key, arn in arns
         if not (isinstance(arn, str) and _ECR_READ_ONLY_ARN.match(arn))
     ]
-    if resource_type == ROLE_POLICY:
-        problems.append(f"inline policy {_show(props.get('name'))}: the ECR pull role carries no inline policy")
+    inline = "this program grants through AmazonEC2ContainerRegistryReadOnly only, never an inline policy"
+    if resource_type in INLINE_POLICIES:
+        problems.append(f"{resource_type.rsplit(':', 1)[1]} {_show(props.get('name'))}: {inline}")
+    if resource_type in INLINE_POLICIES_KEPT_BY_NAME:
+        # An empty list makes the provider remove every inline policy: that grants nothing.
+        for i, name in enumerate(_items(props.get("policyNames"))):
+            problems.append(f"policyNames[{i}] {_show(name)}: keeps an inline policy; {inline}")
     if resource_type == ROLE:
         for i, inline in enumerate(_mappings(props.get("inlinePolicies"))):
             # An entry with an empty policy is the provider's way to remove inline policies; it grants nothing.

@@ -3,12 +3,14 @@ violations), and against broken copies of those resources or of the stack config
 
 import copy
 import json
+import re
 import runpy
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pulumi_aws
 import pulumi_policy
 import pytest
 import yaml
@@ -223,6 +225,70 @@ def test_an_inline_role_policy_is_caught() -> None:
 def test_exclusive_attachments_list_only_the_ecr_policy() -> None:
     props = {"policyArns": ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly", "arn:aws:iam::aws:policy/x"]}
     one_finding(rules.ecr_read_only_only(rules.ROLE_POLICY_ATTACHMENTS_EXCLUSIVE, props), "policyArns[1]")
+
+
+ECR_READ_ONLY_ARN = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
+ADMINISTRATOR_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+PULUMI_AWS_IAM = Path(pulumi_aws.__file__).parent / "iam"
+
+
+def iam(resource: str) -> str:
+    """`UserPolicy` -> `aws:iam/userPolicy:UserPolicy`, the type token pulumi-aws registers."""
+    return f"aws:iam/{resource[0].lower()}{resource[1:]}:{resource}"
+
+
+# Every pulumi-aws type that attaches a policy or keeps an inline one, broken: (type, inputs, what the message names).
+BROKEN_GRANTS = [
+    (iam("RolePolicyAttachment"), {"role": "r", "policyArn": ADMINISTRATOR_ARN}, "policyArn"),
+    (iam("UserPolicyAttachment"), {"user": "u", "policyArn": ADMINISTRATOR_ARN}, "policyArn"),
+    (iam("GroupPolicyAttachment"), {"group": "g", "policyArn": ADMINISTRATOR_ARN}, "policyArn"),
+    (iam("PolicyAttachment"), {"name": "a", "users": ["u"], "policyArn": ADMINISTRATOR_ARN}, "policyArn"),
+    (iam("RolePolicyAttachmentsExclusive"), {"roleName": "r", "policyArns": [ADMINISTRATOR_ARN]}, "policyArns[0]"),
+    (iam("UserPolicyAttachmentsExclusive"), {"userName": "u", "policyArns": [ADMINISTRATOR_ARN]}, "policyArns[0]"),
+    (iam("GroupPolicyAttachmentsExclusive"), {"groupName": "g", "policyArns": [ADMINISTRATOR_ARN]}, "policyArns[0]"),
+    (iam("RolePolicy"), {"role": "r", "name": "extra", "policy": "{}"}, "RolePolicy 'extra'"),
+    (iam("UserPolicy"), {"user": "u", "name": "extra", "policy": "{}"}, "UserPolicy 'extra'"),
+    (iam("GroupPolicy"), {"group": "g", "name": "extra", "policy": "{}"}, "GroupPolicy 'extra'"),
+    (iam("RolePoliciesExclusive"), {"roleName": "r", "policyNames": ["extra"]}, "policyNames[0] 'extra'"),
+    (iam("UserPoliciesExclusive"), {"userName": "u", "policyNames": ["extra"]}, "policyNames[0] 'extra'"),
+    (iam("GroupPoliciesExclusive"), {"groupName": "g", "policyNames": ["extra"]}, "policyNames[0] 'extra'"),
+]
+
+
+def test_every_attachment_and_inline_policy_type_of_pulumi_aws_has_a_broken_variant() -> None:
+    """A pulumi-aws upgrade that adds such a type fails here until the rule and BROKEN_GRANTS cover it."""
+    tokens = {t for f in PULUMI_AWS_IAM.glob("*.py") for t in re.findall(r"'(aws:iam/[^':]+:[^']+)'", f.read_text())}
+    granting = {
+        token
+        for token in tokens
+        if re.search(r"Polic(y|ies)", token.rsplit(":", 1)[1])
+        and token not in (iam("Policy"), iam("AccountPasswordPolicy"))
+        and not token.startswith("aws:iam/get")
+    }
+    assert granting == {resource_type for resource_type, _, _ in BROKEN_GRANTS}
+
+
+@pytest.mark.parametrize(
+    "resource_type, props, fragment", BROKEN_GRANTS, ids=[t.rsplit(":", 1)[1] for t, _, _ in BROKEN_GRANTS]
+)
+def test_every_attachment_and_inline_policy_type_is_caught(
+    resource_type: str, props: dict[str, Any], fragment: str
+) -> None:
+    one_finding(rules.ecr_read_only_only(resource_type, props), fragment)
+
+
+@pytest.mark.parametrize(
+    "resource_type, props",
+    [
+        (iam("UserPolicyAttachment"), {"user": "u", "policyArn": ECR_READ_ONLY_ARN}),
+        (iam("GroupPolicyAttachmentsExclusive"), {"groupName": "g", "policyArns": [ECR_READ_ONLY_ARN]}),
+        (iam("RolePoliciesExclusive"), {"roleName": "r", "policyNames": []}),
+    ],
+    ids=["user-attachment", "group-exclusive-attachments", "no-inline-policies"],
+)
+def test_the_ecr_policy_and_removing_inline_policies_pass(resource_type: str, props: dict[str, Any]) -> None:
+    """An empty policyNames makes the provider remove every inline policy: it grants nothing."""
+    assert rules.ecr_read_only_only(resource_type, props) == []
 
 
 # --- irsa-trust-single-service-account ------------------------------------------------------------------------------
