@@ -57,6 +57,10 @@ POD_IDENTITY_ACTIONS = frozenset({"sts:AssumeRole", "sts:TagSession"})
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 TOKEN_REFRESH_SIDECAR = "token-refresh"
+# Sidecar keys that put a sidecar in clouddriver's pods: `clouddriver` matches every HA clouddriver-* service.
+CLOUDDRIVER_SIDECAR_KEYS = ("spin-clouddriver", "clouddriver")
+# service-settings entries of clouddriver's pods: in HA mode each clouddriver-* service has its own.
+CLOUDDRIVER_SERVICES = ("clouddriver", "clouddriver-caching", "clouddriver-rw", "clouddriver-ro", "clouddriver-ro-deck")
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
 TOKEN_LIFETIME = timedelta(hours=12)
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
@@ -296,24 +300,34 @@ def is_spinnaker_service(resource_type: str) -> bool:
     return bool(_SPINNAKER_SERVICE.match(resource_type))
 
 
-def _sidecars(props: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """(`sidecars.<key>[i]`, sidecar) for every sidecar of every service in the patch."""
+def _sidecars(
+    props: Mapping[str, Any], services: Iterable[str] | None = None
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(`sidecars.<key>[i]`, sidecar) for every sidecar in the patch, or only those under the keys `services`."""
     by_service = _get(props, "spec", "spinnakerConfig", "config", "deploymentEnvironment", "sidecars")
     if not isinstance(by_service, Mapping):
         return
-    for service, sidecars in by_service.items():
-        for index, sidecar in enumerate(_items(sidecars)):
+    for service in by_service:
+        if services is not None and service not in services:
+            continue
+        for index, sidecar in enumerate(_items(by_service[service])):
             if isinstance(sidecar, Mapping):
                 yield f"sidecars.{service}[{index}]", sidecar
 
 
-def token_refresh_sidecars(props: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    return [(where, s) for where, s in _sidecars(props) if s.get("name") == TOKEN_REFRESH_SIDECAR]
+def token_refresh_sidecars(
+    props: Mapping[str, Any], services: Iterable[str] | None = None
+) -> list[tuple[str, Mapping[str, Any]]]:
+    return [(where, s) for where, s in _sidecars(props, services) if s.get("name") == TOKEN_REFRESH_SIDECAR]
 
 
 def _volume_mount_paths(props: Mapping[str, Any]) -> list[str]:
-    volumes = _get(props, "spec", "spinnakerConfig", "service-settings", "clouddriver", "kubernetes", "volumes")
-    return [v["mountPath"] for v in _mappings(volumes) if isinstance(v.get("mountPath"), str)]
+    settings = _get(props, "spec", "spinnakerConfig", "service-settings")
+    paths = []
+    for service in CLOUDDRIVER_SERVICES:
+        volumes = _mappings(_get(settings, service, "kubernetes", "volumes"))
+        paths += [v["mountPath"] for v in volumes if isinstance(v.get("mountPath"), str)]
+    return paths
 
 
 def _lies_under(path: str, directory: str) -> bool:
@@ -322,11 +336,12 @@ def _lies_under(path: str, directory: str) -> bool:
 
 
 def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    """Every clouddriver account's passwordFile lies under the token-refresh sidecar's mountPath (the emptyDir
-    it shares with clouddriver) or under a clouddriver volume's mountPath; none sits in config.providers."""
+    """Every clouddriver account's passwordFile lies under the mountPath of clouddriver's token-refresh sidecar (the
+    emptyDir it shares with clouddriver) or of a clouddriver volume; none sits in config.providers."""
     if not is_spinnaker_service(resource_type):
         return []
-    mounts = [s["mountPath"] for _, s in token_refresh_sidecars(props) if isinstance(s.get("mountPath"), str)]
+    sidecars = token_refresh_sidecars(props, CLOUDDRIVER_SIDECAR_KEYS)
+    mounts = [s["mountPath"] for _, s in sidecars if isinstance(s.get("mountPath"), str)]
     mounts += _volume_mount_paths(props)
     problems: list[str] = []
     accounts = _get(props, "spec", "spinnakerConfig", "profiles", "clouddriver", "dockerRegistry", "accounts")

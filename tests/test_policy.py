@@ -483,6 +483,32 @@ def test_a_clouddriver_volume_mount_serves_the_password_files(staging: ProgramRu
     assert len(rules.password_files_under_mount(spinnaker_patch(staging).type, props)) == 2
 
 
+def test_a_token_refresh_sidecar_of_another_service_serves_no_password_file(prod: ProgramRun) -> None:
+    """Its emptyDir is mounted in that service's pod, not clouddriver's."""
+    props = copy.deepcopy(spinnaker_patch(prod).inputs)
+    sidecars = spinnaker_config(props)["config"]["deploymentEnvironment"]["sidecars"]
+    sidecars["spin-echo"] = sidecars.pop("spin-clouddriver")
+    messages = rules.password_files_under_mount(spinnaker_patch(prod).type, props)
+    with_files = [a for a in accounts(props) if "passwordFile" in a]
+    assert len(messages) == len(with_files) == 3 and all("(mounted: none)" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "service", ["clouddriver", "clouddriver-caching", "clouddriver-rw", "clouddriver-ro", "clouddriver-ro-deck"]
+)
+def test_a_volume_of_any_clouddriver_service_serves_the_password_files(staging: ProgramRun, service: str) -> None:
+    """In HA mode each clouddriver-* service has its own service-settings."""
+    props = copy.deepcopy(spinnaker_patch(staging).inputs)
+    del spinnaker_config(props)["config"]
+    for account in accounts(props):
+        account["passwordFile"] = "/etc/ecr/eu-west-1/password"
+    volumes = [{"id": "ecr-token-eu-west-1", "type": "secret", "mountPath": "/etc/ecr/eu-west-1"}]
+    spinnaker_config(props)["service-settings"] = {service: {"kubernetes": {"volumes": volumes}}}
+    assert rules.password_files_under_mount(spinnaker_patch(staging).type, props) == []
+    spinnaker_config(props)["service-settings"] = {"echo": {"kubernetes": {"volumes": volumes}}}
+    assert len(rules.password_files_under_mount(spinnaker_patch(staging).type, props)) == 2
+
+
 def test_password_command_accounts_need_no_mount(dev: ProgramRun) -> None:
     props = copy.deepcopy(spinnaker_patch(dev).inputs)
     del spinnaker_config(props)["config"]
