@@ -701,9 +701,24 @@ def run_resource_policy(name: str, resource: Registered | tuple[str, Mapping[str
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_wrapped_policies_report_nothing_for_the_stacks(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
+    names = [*MANDATORY_RULES, *(ADVISORY_RULES if stack in PRODUCTION_STACKS else ())]
     for resource in stack_runs[stack].resources:
-        for name in MANDATORY_RULES:
+        for name in names:
             assert run_resource_policy(name, resource) == [], (name, resource.name)
+
+
+def test_the_wrapped_advisory_policies_report_the_rules_messages(prod: ProgramRun) -> None:
+    """Through the wrapper and the unknown-checking proxy, as the engine runs them."""
+    patch = copy.deepcopy(spinnaker_patch(prod).inputs)
+    token_refresh_sidecar(patch)["dockerImage"] = "210987654321.dkr.ecr.us-east-1.amazonaws.com/ecr-token-refresh:1"
+    config_map = copy.deepcopy(prod.one(CONFIG_MAP).inputs)
+    config_map["data"]["config.yaml"] = config_map["data"]["config.yaml"].replace("interval: 20m", "interval: 24h")
+    for name, resource_type, props in (
+        ("token-refresh-image-pinned-by-digest", spinnaker_patch(prod).type, patch),
+        ("refresh-interval-under-12h", CONFIG_MAP, config_map),
+    ):
+        reported = run_resource_policy(name, (resource_type, props))
+        assert reported == ADVISORY_RULES[name](resource_type, props) and len(reported) == 1, (name, reported)
 
 
 def test_the_wrapped_policy_reports_the_rules_message(dev: ProgramRun) -> None:
