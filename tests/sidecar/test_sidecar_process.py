@@ -53,6 +53,17 @@ def wait_for_health(sidecar: Sidecar, code: int, when: str) -> dict[str, object]
     return wait_until(answer, what=f"health {code} {when}")
 
 
+def wait_until_every_registry_failed_into(sidecar: Sidecar, state: str, when: str) -> dict[str, object]:
+    """Registries turn `state` one after another (one call per region, retried by botocore), so wait for all."""
+
+    def answer() -> dict[str, object] | None:
+        _, body = sidecar.health()
+        entries = body["registries"]
+        return body if all(entry["state"] == state and entry["lastError"] for entry in entries) else None
+
+    return wait_until(answer, what=f"every registry {state} with an error {when}")
+
+
 def calls_per_region(moto: MotoServer) -> Counter[str]:
     return Counter(region for region, _ in moto.token_calls())
 
@@ -143,8 +154,8 @@ def test_an_outage_keeps_the_files_turns_health_503_and_recovers(
 
     own_moto.stop()
     failures_before = len(sidecar.events("get_authorization_token_failed"))
-    body = wait_for_health(sidecar, 503, "during the outage")
-    assert {entry["state"] for entry in body["registries"]} == {"stale"}
+    wait_for_health(sidecar, 503, "during the outage")
+    body = wait_until_every_registry_failed_into(sidecar, "stale", "during the outage")
     assert all("Could not connect" in entry["lastError"] for entry in body["registries"])
     kept = {path: (path.read_bytes(), path.stat().st_ino) for path in paths}
     sidecar.wait_for("get_authorization_token_failed", count=failures_before + 2)
