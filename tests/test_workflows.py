@@ -246,10 +246,25 @@ def test_deploys_go_dev_staging_prod_after_the_tests(deploy: dict[str, Any]) -> 
         job = jobs[stack]
         assert job["needs"] == previous, f"{stack} must wait for {previous}"
         assert job["uses"] == "./.github/workflows/pulumi-up.yml" and job["with"]["stack"] == stack
-        assert job["secrets"] == "inherit"
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
         previous = stack
     assert set(jobs) == {"test", *DEPLOY_ORDER}
+
+
+def test_deploys_pass_only_the_secrets_pulumi_up_declares(deploy: dict[str, Any], pulumi_up: dict[str, Any]) -> None:
+    """No `secrets: inherit`: the deploy role's job sees the Pulumi backend's secrets and nothing else."""
+    declared = triggers(pulumi_up)["workflow_call"]["secrets"]
+    assert declared == {
+        "PULUMI_ACCESS_TOKEN": {"description": declared["PULUMI_ACCESS_TOKEN"]["description"], "required": False},
+        "PULUMI_CONFIG_PASSPHRASE": {
+            "description": declared["PULUMI_CONFIG_PASSPHRASE"]["description"],
+            "required": False,
+        },
+    }
+    for stack in DEPLOY_ORDER:
+        assert deploy["jobs"][stack]["secrets"] == {name: f"${{{{ secrets.{name} }}}}" for name in declared}, stack
+    used = set(re.findall(r"secrets\.(\w+)", (WORKFLOWS / "pulumi-up.yml").read_text()))
+    assert used == set(declared), "pulumi-up.yml uses a secret it does not declare, or declares one it never uses"
 
 
 def test_only_production_deploys_pass_the_production_policy_config(
