@@ -396,7 +396,8 @@ def token_refresh_image_pinned(resource_type: str, props: Mapping[str, Any]) -> 
 # --- refresh interval ------------------------------------------------------------------------------------------
 
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_GO_TERM = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+# [0-9], not \d: Go reads ASCII digits only, while Python's \d and float() accept any script's digits.
+_GO_TERM = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 
 
 def parse_go_duration(text: str) -> timedelta:

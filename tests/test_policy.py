@@ -571,6 +571,15 @@ def test_a_missing_interval_is_caught(dev: ProgramRun) -> None:
     one_finding(rules.refresh_interval_under_token_lifetime(CONFIG_MAP, props), "interval: is missing")
 
 
+@pytest.mark.parametrize(
+    "interval", ["\u0663\u0660m", "\uff13\uff10m", "1\u0665m"], ids=["arabic-indic", "fullwidth", "mixed"]
+)
+def test_only_ascii_digits_make_a_go_duration(interval: str) -> None:
+    """Go's time.ParseDuration reads 0-9 only; Python's \\d and float() also take other scripts' digits."""
+    with pytest.raises(ValueError, match="is not a Go duration"):
+        rules.parse_go_duration(interval)
+
+
 @pytest.mark.parametrize("interval", ["11h59m", "1h30m", "30m", "1.5h"])
 def test_intervals_under_12h_pass(dev: ProgramRun, interval: str) -> None:
     props = config_map_with(dev, lambda d: d.update(interval=interval))
