@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -128,3 +129,32 @@ def test_both_paths_answer_with_the_current_report(server: tuple[ThreadingHTTPSe
 def test_other_paths_are_404(server: tuple[ThreadingHTTPServer, list[Report]]) -> None:
     running, _ = server
     assert get(running, "/metrics")[0] == 404
+
+
+def test_the_server_binds_every_interface_not_only_loopback(server: tuple[ThreadingHTTPServer, list[Report]]) -> None:
+    # kubelet probes the pod IP, so a loopback-only bind would fail every probe.
+    running, _ = server
+    assert running.socket.getsockname()[0] in ("::", "0.0.0.0")
+    if running.socket.family == socket.AF_INET6:
+        assert running.socket.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 0
+
+
+def test_the_server_answers_on_the_hosts_own_address(server: tuple[ThreadingHTTPServer, list[Report]]) -> None:
+    running, _ = server
+    address = own_ipv4_address()
+    if address is None:
+        pytest.skip("this host has no non-loopback IPv4 address")
+    url = f"http://{address}:{running.server_address[1]}/healthz"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.status == 200
+
+
+def own_ipv4_address() -> str | None:
+    """The source address of the default route (connecting a UDP socket sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("198.51.100.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address

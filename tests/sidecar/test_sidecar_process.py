@@ -193,6 +193,31 @@ def test_sigterm_interrupts_an_aws_call_that_hangs(sidecars: StartSidecar, tmp_p
     assert elapsed < 2.0
 
 
+def test_sigterm_during_once_exits_1(sidecars: StartSidecar, tmp_path: Path) -> None:
+    # An interrupted --once did not refresh every registry, so an init container must not count it a success.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.settimeout(30)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        sidecar = sidecars(write_config(tmp_path, "30m"), endpoint, "--once")
+        connection, _ = silent.accept()
+        with connection:
+            code, elapsed = sidecar.stop()
+    assert code == 1
+    assert elapsed < 2.0
+    assert sidecar.events("stopped")[0]["signal"] == "SIGTERM"
+    assert sidecar.events("once_finished") == []
+    assert not (tmp_path / "passwords").exists()
+
+
+def test_the_default_health_port_is_3277(moto: MotoServer, sidecars: StartSidecar, tmp_path: Path) -> None:
+    # The legacy image's port: probes written for it keep working. Another process may hold 3277 on this host.
+    sidecar = sidecars(write_config(tmp_path, "30m"), moto.url)
+    wait_until(lambda: sidecar.events("started") or sidecar.events("health_port_unavailable"), what="health port")
+    ports = [event["healthPort"] for event in sidecar.events("started")]
+    ports += [event["port"] for event in sidecar.events("health_port_unavailable")]
+    assert ports == [3277]
+
+
 def test_once_exits_1_and_writes_nothing_when_the_api_is_unreachable(sidecars: StartSidecar, tmp_path: Path) -> None:
     config = write_config(tmp_path, "30m", REGISTRIES[:1])
     sidecar = sidecars(config, f"http://127.0.0.1:{free_port()}", "--once")
