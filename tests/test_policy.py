@@ -29,15 +29,9 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 
 from components.settings import TOKEN_REFRESH_METHODS
 from tools.offline import ProgramRun, Registered, run_program
+from tools.stack_files import stack_config, stack_names
 
-STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
-STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml"))
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
-
-
+STACKS = stack_names()
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 # The workflows pass this file to the pack on production stacks (tests/test_workflows.py checks which ones).
 PRODUCTION_CONFIG = POLICY_DIR / "config" / "production.json"

@@ -12,16 +12,10 @@ import pytest
 import yaml
 
 from components.settings import PROJECT, TOP_LEVEL_KEYS, SettingsError, parse_settings
+from tools.stack_files import STACKS_DIR, stack_config, stack_file, stack_names
 
 ROOT = Path(__file__).resolve().parent.parent
-STACKS_DIR = ROOT / "stacks"
-STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS_DIR.glob("Pulumi.*.yaml"))
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
-
-
+STACKS = stack_names()
 NAMESPACES = {"aws", "kubernetes", PROJECT}
 INJECTED = "notAKnownKey"
 # Objects whose keys are the user's data, passed through as given: tag names, clouddriver sidecars and accounts kept
@@ -64,13 +58,13 @@ def test_pulumi_yaml_keeps_the_stacks_in_stacks() -> None:
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     assert project["name"] == PROJECT
     assert project["runtime"]["name"] == "python"
-    assert project["stackConfigDir"] == "stacks"
+    assert ROOT / project["stackConfigDir"] == STACKS_DIR, "the CLI and tools/stack_files read the same directory"
     assert STACKS, "no stack files"
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_stack_file_parses_and_uses_only_known_namespaces(stack: str) -> None:
-    document = yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())
+    document = yaml.safe_load(stack_file(stack).read_text())
     assert set(document) == {"config"}, "stack files hold config only"
     namespaces = {key.split(":", 1)[0] for key in document["config"]}
     assert all(":" in key for key in document["config"])

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tools.stack_files import stack_config, stack_names
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+STACKS = stack_names()
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$")
 LOCAL = re.compile(r"^\s*(?:-\s+)?uses:\s+(?P<path>\./\.github/workflows/[\w.-]+\.yml)\s*$")
 DEPLOY_ORDER = ["dev", "staging", "prod"]
@@ -338,5 +340,4 @@ def test_the_region_step_reads_every_stack_file(pull_request: dict[str, Any], tm
             check=True,
             env={**os.environ, "STACK": stack, "GITHUB_OUTPUT": str(output)},
         )
-        config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-        assert output.read_text() == f"region={config['aws:region']}\n"
+        assert output.read_text() == f"region={stack_config(stack)['aws:region']}\n"
