@@ -82,6 +82,7 @@ def _refresh_batch(batch: Batch, client: aws.EcrApi, status: Status, log: JsonLo
     received_at = now()
     log.info("get_authorization_token", region=batch.region, registryIds=batch.registry_ids, entries=len(tokens))
     by_id = {token.registry_id: _planned(token, batch.region, received_at, log) for token in tokens}
+    _share_for_missing(batch, by_id, log)
     stored = [
         _store(registry, by_id.get(registry.registry_id), status, log, received_at) for registry in batch.registries
     ]
@@ -103,6 +104,17 @@ def _planned(
     return token, expires_at
 
 
+def _share_for_missing(batch: Batch, by_id: dict[str, tuple[aws.AuthorizationData, datetime]], log: JsonLog) -> None:
+    """registryIds is deprecated: the token is the principal's, valid for every registry it may read in the region."""
+    if not by_id:
+        return
+    first = next(iter(by_id))
+    for registry_id in batch.registry_ids:
+        if registry_id not in by_id:
+            log.warning("authorization_data_missing", registryId=registry_id, region=batch.region, usedEntryOf=first)
+            by_id[registry_id] = by_id[first]
+
+
 def _store(
     registry: Registry,
     planned: tuple[aws.AuthorizationData, datetime] | None,
@@ -112,7 +124,7 @@ def _store(
 ) -> bool:
     fields = {"registryId": registry.registry_id, "region": registry.region, "passwordFile": registry.password_file}
     if planned is None:
-        message = f"no authorizationData with proxyEndpoint for registry {registry.registry_id}"
+        message = f"no authorizationData in the answer for registry {registry.registry_id}"
         log.error("refresh_failed", **fields, error=message)
         status.failed(registry, received_at, message)
         return False

@@ -163,16 +163,42 @@ def test_a_failed_region_keeps_its_last_good_file_and_the_other_region_refreshes
     ]
 
 
-def test_a_registry_missing_from_the_answer_fails_alone(tmp_path: Path) -> None:
+def test_a_registry_missing_from_an_answer_with_entries_gets_that_calls_token_and_a_warning(tmp_path: Path) -> None:
+    # registryIds is deprecated: the token is the principal's and opens every registry it may read in the region.
+    answered = registry(tmp_path, "222222222222", "us-east-1")
     missing = registry(tmp_path, "111111111111", "us-east-1")
-    present = registry(tmp_path, "222222222222", "us-east-1")
-    client = FakeEcr("us-east-1")
+    client = FakeEcr("us-east-1", expires_at=START + timedelta(hours=12))
     client.omit.add("111111111111")
-    ok, status, _ = run_round(Config(INTERVAL, (missing, present)), {"us-east-1": client})
+    ok, status, stream = run_round(Config(INTERVAL, (answered, missing)), {"us-east-1": client})
+    assert ok
+    assert client.calls == [["222222222222", "111111111111"]]
+    assert Path(answered.password_file).read_text() == password("222222222222")
+    assert Path(missing.password_file).read_text() == password("222222222222")
+    assert [entry.refreshed_at for entry in status.snapshot()] == [START, START]
+    warnings = [line for line in log_lines(stream) if line["level"] == "warning"]
+    assert [(line["event"], line["registryId"], line["usedEntryOf"]) for line in warnings] == [
+        ("authorization_data_missing", "111111111111", "222222222222")
+    ]
+    token = base64.b64encode(f"AWS:{password('222222222222')}".encode()).decode()
+    assert password("222222222222") not in stream.getvalue()
+    assert token not in stream.getvalue()
+
+
+def test_an_answer_without_entries_fails_its_registries_and_keeps_their_files(tmp_path: Path) -> None:
+    first = registry(tmp_path, "111111111111", "us-east-1")
+    second = registry(tmp_path, "222222222222", "us-east-1")
+    Path(first.password_file).parent.mkdir(parents=True)
+    Path(first.password_file).write_text("last-good")
+    client = FakeEcr("us-east-1")
+    client.omit.update({"111111111111", "222222222222"})
+    ok, status, _ = run_round(Config(INTERVAL, (first, second)), {"us-east-1": client})
     assert not ok
-    assert not Path(missing.password_file).exists()
-    assert Path(present.password_file).read_text() == password("222222222222")
-    assert status.snapshot()[0].last_error == "no authorizationData with proxyEndpoint for registry 111111111111"
+    assert Path(first.password_file).read_text() == "last-good"
+    assert not Path(second.password_file).exists()
+    assert [entry.last_error for entry in status.snapshot()] == [
+        "no authorizationData in the answer for registry 111111111111",
+        "no authorizationData in the answer for registry 222222222222",
+    ]
 
 
 def test_a_malformed_token_fails_without_quoting_it(tmp_path: Path) -> None:
