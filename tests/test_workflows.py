@@ -85,6 +85,13 @@ def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None
             assert PINNED.match(line), f"{path.name}: not pinned to a 40-hex commit with a '# vX.Y.Z' comment: {line}"
 
 
+def test_dependabot_keeps_the_pinned_actions_current() -> None:
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert config["version"] == 2
+    (actions,) = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
+    assert actions["directory"] == "/" and actions["schedule"]["interval"] == "weekly"
+
+
 def test_each_action_is_pinned_to_one_commit_everywhere() -> None:
     seen: dict[str, set[str]] = {}
     for path in all_workflows():
