@@ -41,10 +41,10 @@ LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
 
 # clouddriver rejects account names outside this pattern.
 _ACCOUNT_NAME = re.compile(r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d+$")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]+$")
 _K8S_NAME = re.compile(r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider/[^\s*]+$")
+_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:oidc-provider/[^\s*]+$")
 _IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _EKS_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$")
 

@@ -17,6 +17,11 @@ GOOD: dict[str, Any] = {
 }
 
 
+# Digits Python's \\d matches but AWS and Go do not.
+ARABIC_INDIC_ID = "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662"
+ARABIC_INDIC_30M = "\u0663\u0660m"
+
+
 def with_changes(**sections: Any) -> dict[str, Any]:
     config = copy.deepcopy(GOOD)
     for key, value in sections.items():
@@ -229,6 +234,14 @@ def test_settings_are_frozen() -> None:
             {"tokenRefresh": {"method": "external-secrets"}, "externalSecrets": {"generatorApiVersion": "v2"}},
             "spinnaker-ecr:externalSecrets.generatorApiVersion: 'v2' is not one of: "
             "generators.external-secrets.io/v1alpha1",
+        ),
+        (
+            {"registries": [registry(accountId=ARABIC_INDIC_ID)]},
+            f"spinnaker-ecr:registries[0].accountId: '{ARABIC_INDIC_ID}' is not a 12-digit AWS account id",
+        ),
+        (
+            {"tokenRefresh": {"interval": ARABIC_INDIC_30M}},
+            f"spinnaker-ecr:tokenRefresh.interval: '{ARABIC_INDIC_30M}' is not a Go duration",
         ),
         ({"registry": []}, "spinnaker-ecr:registry: [] is not a known key"),
         ({"tags": {"team": 7}}, 'spinnaker-ecr:tags: {"team": 7} is not a mapping of tag names to string values'),
