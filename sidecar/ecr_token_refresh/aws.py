@@ -10,14 +10,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-import boto3
-from botocore.config import Config as BotoConfig
-
 # GetAuthorizationToken accepts at most 10 registryIds per call.
 MAX_REGISTRY_IDS_PER_CALL = 10
-
-# Our own loop backs off between rounds; botocore only smooths over short blips.
-_CLIENT_CONFIG = BotoConfig(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
 
 
 class EcrApi(Protocol):
@@ -33,8 +27,15 @@ class AuthorizationData:
 
 def ecr_clients(regions: Iterable[str]) -> dict[str, EcrApi]:
     """One client per region from boto3's default credential chain (env, IRSA, Pod Identity, IMDSv2...)."""
+    # Imported here, not at module level: the import takes a large share of a second, and main installs the stop
+    # signals' handlers first so that a SIGTERM during it still exits cleanly.
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    # Our own loop backs off between rounds; botocore only smooths over short blips.
+    config = BotoConfig(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
     session = boto3.session.Session()
-    return {region: session.client("ecr", region_name=region, config=_CLIENT_CONFIG) for region in regions}
+    return {region: session.client("ecr", region_name=region, config=config) for region in regions}
 
 
 def get_authorization_tokens(client: EcrApi, registry_ids: list[str]) -> list[AuthorizationData]:

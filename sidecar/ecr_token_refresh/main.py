@@ -28,19 +28,24 @@ class Stopped(BaseException):
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     log = JsonLog(sys.stdout, _utc_now)
+    # Before the config load and boto3's import, so that a SIGTERM right after start still exits 0, not 143.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stopped)
+    try:
+        return _load_and_run(args, log)
+    except Stopped as stopped:
+        log.info("stopped", signal=str(stopped))
+        # An interrupted --once did not refresh every registry.
+        return 1 if args.once else 0
+
+
+def _load_and_run(args: argparse.Namespace, log: JsonLog) -> int:
     try:
         config = load(args.config)
     except ConfigError as error:
         log.error("config_invalid", config=args.config, errors=list(error.problems))
         return 2
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, _raise_stopped)
-    try:
-        return _run(args, config, log)
-    except Stopped as stopped:
-        log.info("stopped", signal=str(stopped))
-        # An interrupted --once did not refresh every registry.
-        return 1 if args.once else 0
+    return _run(args, config, log)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

@@ -181,6 +181,29 @@ def test_a_stop_signal_ends_the_daemon_with_0_within_2_seconds(
     assert sidecar.events("stopped")[0]["signal"] == signal.Signals(signum).name
 
 
+def test_sigterm_while_the_config_is_still_being_read_exits_0(sidecars: StartSidecar, tmp_path: Path) -> None:
+    # A FIFO holds the process in its config load for as long as the test wants: the handlers must already be there.
+    config = tmp_path / "config.yaml"
+    os.mkfifo(config)
+    sidecar = sidecars(config, f"http://127.0.0.1:{free_port()}")
+    writer = wait_until(lambda: open_for_writing_once_read(config), what="the sidecar to open its config")
+    try:
+        code, elapsed = sidecar.stop()
+    finally:
+        os.close(writer)
+    assert code == 0
+    assert elapsed < 2.0
+    assert [event["event"] for event in sidecar.lines] == ["stopped"]
+
+
+def open_for_writing_once_read(fifo: Path) -> int | None:
+    """A FIFO opens for writing without blocking only once a reader has it open."""
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+
+
 def test_sigterm_interrupts_an_aws_call_that_hangs(sidecars: StartSidecar, tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as silent:
         silent.settimeout(30)
