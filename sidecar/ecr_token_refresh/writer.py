@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 
 # clouddriver runs as another user and reads the file on every registry request.
 FILE_MODE = 0o644
@@ -13,8 +13,10 @@ FILE_MODE = 0o644
 def write_password(path: str, password: str) -> None:
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    # Named before it is created, so the cleanup also covers a signal that lands while it is being created.
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
     try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         with os.fdopen(descriptor, "wb") as file:
             # Exactly the password: clouddriver does not trim this file, so a newline would break auth.
             file.write(password.encode("utf-8"))

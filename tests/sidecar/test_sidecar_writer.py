@@ -51,3 +51,29 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
         write_password(str(target), "s3cr3t")
     assert os.listdir(tmp_path) == ["prod.pass"]
     assert target.is_dir()
+
+
+class SignalArrived(BaseException):
+    """Like the sidecar's Stopped: raised by a signal handler wherever the main thread happens to be."""
+
+
+def test_a_signal_right_after_the_temporary_file_is_created_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The window between creating the temporary file and entering the cleanup scope, made deterministic.
+    target = tmp_path / "prod.pass"
+    target.write_bytes(b"last-good")
+    real_open = os.open
+
+    def open_then_signal(path: str, flags: int, mode: int = 0o777, **kwargs: object) -> int:
+        descriptor = real_open(path, flags, mode, **kwargs)
+        if str(path).endswith(".tmp"):
+            os.close(descriptor)
+            raise SignalArrived
+        return descriptor
+
+    monkeypatch.setattr(os, "open", open_then_signal)
+    with pytest.raises(SignalArrived):
+        write_password(str(target), "s3cr3t")
+    assert os.listdir(tmp_path) == ["prod.pass"]
+    assert target.read_bytes() == b"last-good"
