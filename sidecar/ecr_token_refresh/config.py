@@ -17,10 +17,11 @@ TOP_LEVEL_KEYS = ("interval", "registries")
 REGISTRY_KEYS = ("registryId", "region", "passwordFile")
 
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_GO_TERM = r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)"
+# [0-9], not \d: \d also matches other scripts' digits (١٢٣), which AWS and Go reject.
+_GO_TERM = r"([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)"
 _GO_DURATION = re.compile(rf"\+?(?:{_GO_TERM})+")
-_REGISTRY_ID = re.compile(r"\d{12}")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_REGISTRY_ID = re.compile(r"[0-9]{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 _DURATION_ACCEPTED = "a positive Go duration such as 30m, 1h30m, 90s or 1.5h"
 _REGISTRY_ID_ACCEPTED = 'a quoted 12-digit string such as "123456789012"'

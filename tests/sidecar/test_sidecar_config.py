@@ -19,6 +19,9 @@ registries:
     passwordFile: /etc/passwords/china.pass
 """
 
+# Twelve digits, but not ASCII ones: \d would match them; AWS accepts only [0-9].
+ARABIC_INDIC_ID = "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662"
+
 
 def problems(text: str) -> tuple[str, ...]:
     with pytest.raises(ConfigError) as raised:
@@ -71,7 +74,10 @@ def test_go_durations(text: str, expected: timedelta) -> None:
     assert parse(GOOD.replace("30m", text, 1)).interval == expected
 
 
-@pytest.mark.parametrize("value", ["30", '"30"', "-5m", "0s", "0", "1d", "m", "30 m", "''", "1:30", "true", "1ns"])
+@pytest.mark.parametrize(
+    "value",
+    ["30", '"30"', "-5m", "0s", "0", "1d", "m", "30 m", "''", "1:30", "true", "1ns", "\u0663\u0660m", "1.\u0665h"],
+)
 def test_interval_must_be_a_positive_go_duration(value: str) -> None:
     (problem,) = problems(GOOD.replace("30m", value, 1))
     assert problem.startswith("interval: ")
@@ -98,6 +104,7 @@ def test_missing_interval() -> None:
         ('"12345"', "'12345'"),
         ('"12345678901a"', "'12345678901a'"),
         ('"1234567890123"', "'1234567890123'"),
+        (f'"{ARABIC_INDIC_ID}"', f"'{ARABIC_INDIC_ID}'"),
     ],
 )
 def test_registry_id_must_be_a_quoted_12_digit_string(value: str, shown: str) -> None:
@@ -113,7 +120,13 @@ def test_missing_registry_id() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"), [("<absent>", "missing"), ("US-East", "'US-East' is not"), ("1", "1 is not")]
+    ("value", "shown"),
+    [
+        ("<absent>", "missing"),
+        ("US-East", "'US-East' is not"),
+        ("1", "1 is not"),
+        ("us-east-\u0661", "'us-east-\u0661' is not"),
+    ],
 )
 def test_region_must_be_an_aws_region(value: str, shown: str) -> None:
     (problem,) = problems(with_registry(region=value))
