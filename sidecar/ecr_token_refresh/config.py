@@ -17,6 +17,7 @@ TOP_LEVEL_KEYS = ("interval", "registries")
 REGISTRY_KEYS = ("registryId", "region", "passwordFile")
 
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_MICROSECOND = timedelta(microseconds=1)
 # [0-9], not \d: \d also matches other scripts' digits (١٢٣), which AWS and Go reject.
 _GO_TERM = r"([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)"
 _GO_DURATION = re.compile(rf"\+?(?:{_GO_TERM})+")
@@ -78,11 +79,12 @@ def parse(text: str) -> Config:
 
 
 def parse_go_duration(text: str) -> timedelta | None:
-    """Go's time.ParseDuration for the values that make sense here; None when text is not one."""
+    """Go's time.ParseDuration for the values that make sense here, floored at 1 µs; None when text is not one."""
     if not _GO_DURATION.fullmatch(text):
         return None
     seconds = sum(float(number) * _GO_UNITS[unit] for number, unit in re.findall(_GO_TERM, text))
-    return timedelta(seconds=seconds)
+    # timedelta counts whole microseconds: a positive duration below one (1ns) must not round to zero.
+    return max(timedelta(seconds=seconds), _MICROSECOND) if seconds > 0 else timedelta(0)
 
 
 def _interval(value: Any, problems: list[str]) -> timedelta | None:

@@ -67,6 +67,9 @@ def test_load_names_a_missing_file(tmp_path: Path) -> None:
         ("1h0m0s", timedelta(hours=1)),
         (".5m", timedelta(seconds=30)),
         ("2us", timedelta(microseconds=2)),
+        ("1ns", timedelta(microseconds=1)),
+        ("0.4us", timedelta(microseconds=1)),
+        ("1h1ns", timedelta(hours=1)),
     ],
 )
 def test_go_durations(text: str, expected: timedelta) -> None:
@@ -76,7 +79,7 @@ def test_go_durations(text: str, expected: timedelta) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["30", '"30"', "-5m", "0s", "0", "1d", "m", "30 m", "''", "1:30", "true", "1ns", "\u0663\u0660m", "1.\u0665h"],
+    ["30", '"30"', "-5m", "0s", "0", "1d", "m", "30 m", "''", "1:30", "true", "0ns", "\u0663\u0660m", "1.\u0665h"],
 )
 def test_interval_must_be_a_positive_go_duration(value: str) -> None:
     (problem,) = problems(GOOD.replace("30m", value, 1))
