@@ -220,7 +220,7 @@ def machine() -> str:
     )
     return (
         f"Machine: {model}, {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
-        f"boto3 {version('boto3')}, awscli {version('awscli')}, moto {version('moto')}."
+        f"boto3 {version('boto3')}, awscli {version('awscli')} (v1, from PyPI), moto {version('moto')}."
     )
 
 
