@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# MotoServer and free_port are re-exported: the process tests take the whole rig from this module.
+# The tests import MotoServer and free_port from tools.local_aws themselves; only the environment is needed here.
 from tools.local_aws import local_aws_env
 
 WAIT = 30.0
