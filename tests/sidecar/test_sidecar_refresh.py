@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -246,14 +246,7 @@ def test_the_loop_backs_off_after_failures_and_returns_to_the_interval(tmp_path:
         if len(clock.sleeps) == 3:
             client.fail = None
 
-    with pytest.raises(StopLoop):
-        refresh_forever(
-            Config(INTERVAL, (entry,)),
-            {"us-east-1": client},
-            Status((entry,)),
-            JsonLog(io.StringIO(), clock.now),
-            Clock(now=clock.now, sleep=sleep, random=lambda: 0.0),
-        )
+    loop_until_stopped(Config(INTERVAL, (entry,)), client, clock, sleep)
     assert clock.sleeps == [1.0, 2.0, 4.0, INTERVAL.total_seconds(), INTERVAL.total_seconds()]
     assert len(client.calls) == 5
     assert Path(entry.password_file).read_text() == password("111111111111")
@@ -263,14 +256,7 @@ def test_the_loop_renews_before_a_token_expires(tmp_path: Path) -> None:
     entry = registry(tmp_path, "111111111111", "us-east-1")
     clock = FakeClock(sleeps_before_stop=1)
     client = FakeEcr("us-east-1", expires_at=START + timedelta(hours=2))
-    with pytest.raises(StopLoop):
-        refresh_forever(
-            Config(timedelta(hours=6), (entry,)),
-            {"us-east-1": client},
-            Status((entry,)),
-            JsonLog(io.StringIO(), clock.now),
-            Clock(now=clock.now, sleep=clock.sleep, random=lambda: 0.0),
-        )
+    loop_until_stopped(Config(timedelta(hours=6), (entry,)), client, clock, clock.sleep)
     assert clock.sleeps == [timedelta(hours=1).total_seconds()]
 
 
@@ -284,14 +270,19 @@ def test_after_the_renewal_time_passes_in_an_outage_retries_are_spaced_by_the_ba
         clock.sleep(seconds)
         client.fail = ConnectionError("down")
 
-    with pytest.raises(StopLoop):
-        refresh_forever(
-            Config(timedelta(hours=6), (entry,)),
-            {"us-east-1": client},
-            Status((entry,)),
-            JsonLog(io.StringIO(), clock.now),
-            Clock(now=clock.now, sleep=sleep, random=lambda: 0.0),
-        )
+    loop_until_stopped(Config(timedelta(hours=6), (entry,)), client, clock, sleep)
     assert clock.sleeps == [3600.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 300.0, 300.0]
     assert len(client.calls) == 12
     assert Path(entry.password_file).read_text() == password("111111111111")
+
+
+def loop_until_stopped(config: Config, client: FakeEcr, clock: FakeClock, sleep: Callable[[float], None]) -> None:
+    """Run the daemon loop for one us-east-1 client, without jitter, until the fake clock stops it."""
+    with pytest.raises(StopLoop):
+        refresh_forever(
+            config,
+            {"us-east-1": client},
+            Status(config.registries),
+            JsonLog(io.StringIO(), clock.now),
+            Clock(now=clock.now, sleep=sleep, random=lambda: 0.0),
+        )
