@@ -12,11 +12,10 @@ from components.external_secret_manifests import (
     external_secret_spec,
     generator_spec,
     irsa_generator_auth,
-    password_file_in_secret,
     regions,
     token_name,
 )
-from components.model import Access, ExternalSecrets, Registry
+from components.model import Access, ExternalSecretsMethod, Registry
 from components.wiring import ClouddriverWiring
 
 # pulumi-kubernetes waits for the Secret to be synced before anything that depends on it (the clouddriver patch).
@@ -25,10 +24,9 @@ WAIT_FOR_READY = {"pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSe
 
 @dataclass(frozen=True)
 class ExternalSecretsRefreshArgs:
-    external_secrets: ExternalSecrets
+    method: ExternalSecretsMethod
     access: Access
     registries: tuple[Registry, ...]
-    interval: str
     namespace: str
     labels: dict[str, str]
 
@@ -38,14 +36,15 @@ class ExternalSecretsRefresh(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ExternalSecretsRefreshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("spinnaker-ecr:refresh:ExternalSecretsRefresh", name, None, opts)
-        auth = args.external_secrets.auth
+        method = args.method
+        auth = method.auth.model_dump(by_alias=True, exclude_unset=True) if method.auth else None
         if auth is None and args.access.service_account is not None:
             auth = irsa_generator_auth(args.access.service_account.name, args.access.audience)
         depends_on = opts.depends_on if opts else None
         for region in regions(args.registries):
             generator = k8s.apiextensions.CustomResource(
                 f"{name}-{region}-generator",
-                api_version=args.external_secrets.generator_api_version,
+                api_version=method.generator_api_version,
                 kind=GENERATOR_KIND,
                 metadata=self._metadata(args, region),
                 spec=generator_spec(region, auth),
@@ -53,15 +52,14 @@ class ExternalSecretsRefresh(pulumi.ComponentResource):
             )
             k8s.apiextensions.CustomResource(
                 f"{name}-{region}",
-                api_version=args.external_secrets.api_version,
+                api_version=method.api_version,
                 kind="ExternalSecret",
                 metadata=self._metadata(args, region, WAIT_FOR_READY),
-                spec=external_secret_spec(region, args.interval, args.external_secrets.generator_api_version),
+                spec=external_secret_spec(region, method.interval, method.generator_api_version),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[generator]),
             )
         self.wiring = ClouddriverWiring(
-            password_sources={r.name: {"passwordFile": password_file_in_secret(r)} for r in args.registries},
-            volumes=tuple(clouddriver_volume(region) for region in regions(args.registries)),
+            volumes=tuple(clouddriver_volume(region) for region in regions(args.registries))
         )
         self.register_outputs({"secrets": [token_name(region) for region in regions(args.registries)]})
 

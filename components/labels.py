@@ -2,6 +2,8 @@
 
 from collections.abc import Mapping
 
+from components.kubernetes_names import label_value
+
 RESERVED_TAG_KEYS = ("project", "stack", "managed-by")
 
 
@@ -10,4 +12,9 @@ def aws_tags(project: str, stack: str, extra: Mapping[str, str]) -> dict[str, st
 
 
 def kubernetes_labels(project: str, stack: str) -> dict[str, str]:
-    return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": project, "pulumi.com/stack": stack}
+    # A Pulumi stack name may have 100 characters, a label value 63: long names are shortened with a hash.
+    return {
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/part-of": project,
+        "pulumi.com/stack": label_value(stack),
+    }

@@ -37,10 +37,10 @@ class SpinnakerServicePatch(pulumi.ComponentResource):
         spec = spinnaker_service_spec(
             sidecar_key=self.sidecar_key,
             service_names=clouddriver_service_names(spinnaker.clouddriver_ha),
-            sidecars=[*args.sidecars, *spinnaker.extra_sidecars],
-            accounts=[*args.accounts, *spinnaker.extra_docker_accounts],
+            sidecars=[*args.sidecars, *(s.entry() for s in spinnaker.extra_sidecars)],
+            accounts=[*args.accounts, *(a.entry() for a in spinnaker.extra_docker_accounts)],
             service_account_name=args.service_account_name,
-            volumes=[*args.volumes, *spinnaker.extra_volumes],
+            volumes=[*args.volumes, *(v.entry() for v in spinnaker.extra_volumes)],
         )
         k8s.apiextensions.CustomResourcePatch(
             f"{name}-patch",

@@ -10,6 +10,7 @@ from components.registries import CONFIG_MOUNT_PATH, PASSWORD_MOUNT_PATH
 FIELD_MANAGER_ANNOTATION = "pulumi.com/patchFieldManager"
 FORCE_ANNOTATION = "pulumi.com/patchForce"
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+IRSA_AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 
 
 def field_manager(project: str, stack: str) -> str:

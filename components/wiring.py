@@ -1,4 +1,4 @@
-"""What a token-refresh method hands to the SpinnakerService patch. Pure data, no Pulumi imports."""
+"""What a token-refresh method adds beside clouddriver in the SpinnakerService. Pure data, no Pulumi imports."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -7,9 +7,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ClouddriverWiring:
-    """Per registry name, the account's password source (`passwordFile` or `passwordCommand`), plus the
-    sidecars and service-settings volumes the method needs beside clouddriver."""
+    """The sidecars and service-settings volumes a method needs beside clouddriver (the accounts' password
+    sources come from refresh_methods.password_source)."""
 
-    password_sources: Mapping[str, Mapping[str, Any]]
     sidecars: tuple[Mapping[str, Any], ...] = ()
     volumes: tuple[Mapping[str, Any], ...] = ()

@@ -27,7 +27,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from components.settings import TOKEN_REFRESH_METHODS
+from components.model import REFRESH_METHODS as TOKEN_REFRESH_METHODS
 from tools.offline import ProgramRun, Registered, run_program
 from tools.stack_files import stack_config, stack_names
 

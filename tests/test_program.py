@@ -1,6 +1,7 @@
 """The whole program under Pulumi's mock runtime, once per file in stacks/: what it registers, with what inputs."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -53,7 +54,8 @@ def test_config_map_lists_every_registry_with_a_quoted_id(stack: str, stack_runs
     run = stack_runs[stack]
     config_map = run.one(CONFIG_MAP)
     assert list(config_map.inputs["data"]) == ["config.yaml"]
-    assert "name" not in config_map.inputs["metadata"], "auto-named, so a change is create-before-delete"
+    name = config_map.inputs["metadata"]["name"]
+    assert re.fullmatch(r"token-refresh-config-[a-z0-9]{10}", name), "named by its content, kustomize-style"
     document = token_refresh_config(run)
     wanted = stack_config(stack)["spinnaker-ecr:registries"]
     assert [(r["registryId"], r["region"]) for r in document["registries"]] == [
@@ -266,7 +268,83 @@ def test_custom_audience_and_force() -> None:
     (statement,) = trust_policy(run)["Statement"]
     assert "sigstore" in statement["Condition"]["StringEquals"].values()
     assert spinnaker_patch(run).inputs["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
-    assert run.one(SERVICE_ACCOUNT_PATCH).inputs["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+    annotations = run.one(SERVICE_ACCOUNT_PATCH).inputs["metadata"]["annotations"]
+    assert annotations["pulumi.com/patchForce"] == "true"
+    # The EKS pod identity webhook mints the token for this audience only when the service account says so.
+    assert annotations["eks.amazonaws.com/audience"] == "sigstore"
+
+
+def test_a_created_service_account_carries_a_custom_audience_too() -> None:
+    config = _minimal(
+        "us-east-1", mode="irsa", clusterName="spin", audience="sigstore", serviceAccount={"name": "cd", "create": True}
+    )
+    annotations = run_program(config, "aud").one(SERVICE_ACCOUNT).inputs["metadata"]["annotations"]
+    assert annotations["eks.amazonaws.com/audience"] == "sigstore"
+    assert annotations["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
+
+
+def test_the_default_audience_needs_no_annotation(stack_runs: dict[str, ProgramRun]) -> None:
+    annotations = stack_runs["staging"].one(SERVICE_ACCOUNT_PATCH).inputs["metadata"]["annotations"]
+    assert "eks.amazonaws.com/audience" not in annotations
+    assert "eks.amazonaws.com/role-arn" in annotations
+
+
+EXISTING_ROLE_ARN = "arn:aws:iam::111122223333:role/platform/spinnaker-ecr"
+
+
+@pytest.mark.parametrize("create", [False, True])
+def test_existing_role_registers_no_aws_resource_and_calls_no_aws_function(create: bool) -> None:
+    config = {
+        "spinnaker-ecr:access": {
+            "mode": "existing-role",
+            "roleArn": EXISTING_ROLE_ARN,
+            "serviceAccount": {"name": "cd", "create": create},
+        },
+        "spinnaker-ecr:tokenRefresh": {"image": "registry.example/ecr-token-refresh:1"},
+        "spinnaker-ecr:registries": [{"name": "ecr-a", "accountId": "111122223333", "region": "eu-west-1"}],
+    }
+    run = run_program(config, "existing")
+    assert [r.type for r in run.resources if r.type.startswith("aws:")] == []
+    assert run.calls == []
+    account = run.one(SERVICE_ACCOUNT if create else SERVICE_ACCOUNT_PATCH)
+    assert account.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == EXISTING_ROLE_ARN
+    assert run.outputs["roleArn"] == EXISTING_ROLE_ARN
+    assert run.outputs["roleName"] is None
+    patch = spinnaker_patch(run)
+    assert set(patch.dependencies) >= {account.urn}
+
+
+def test_any_legal_stack_name_gives_valid_label_values() -> None:
+    long_names = ["a" * 100, "a" * 62 + "-x." + "b" * 35, "_under_score_", "stack.with.dots-" + "9" * 60]
+    labels = []
+    for stack in long_names:
+        run = run_program(_minimal("us-east-1"), stack)
+        (label,) = {r.inputs["metadata"]["labels"]["pulumi.com/stack"] for r in run.resources if r.type == CONFIG_MAP}
+        assert re.fullmatch(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", label) and len(label) <= 63, label
+        labels.append(label)
+    assert len(set(labels)) == len(labels), "shortened names stay distinct"
+
+
+def test_the_config_map_name_follows_its_content(stack_runs: dict[str, ProgramRun]) -> None:
+    base = stack_config("dev")
+    names = set()
+    for changes in ({}, {"interval": "45m"}):
+        config = {**base, "spinnaker-ecr:tokenRefresh": {**base["spinnaker-ecr:tokenRefresh"], **changes}}
+        run = run_program(config, "dev")
+        name = run.one(CONFIG_MAP).inputs["metadata"]["name"]
+        (sidecar,) = sidecars(run)["spin-clouddriver"]
+        assert sidecar["configMapVolumeMounts"][0]["configMapName"] == name
+        names.add(name)
+    more = {
+        **base,
+        "spinnaker-ecr:registries": [
+            *base["spinnaker-ecr:registries"],
+            {"name": "ecr-b", "accountId": "111122223333", "region": "us-west-2"},
+        ],
+    }
+    names.add(run_program(more, "dev").one(CONFIG_MAP).inputs["metadata"]["name"])
+    assert len(names) == 3
+    assert stack_runs["dev"].one(CONFIG_MAP).inputs["metadata"]["name"] in names, "the same content, the same name"
 
 
 @pytest.mark.parametrize(

@@ -128,9 +128,8 @@ def test_external_secrets_api_versions_and_auth_come_from_config() -> None:
     auth = {"secretRef": {"accessKeyIDSecretRef": {"name": "aws", "key": "id"}}}
     run = run_program(
         config(
-            {"method": "external-secrets"},
+            {"method": "external-secrets", "apiVersion": "external-secrets.io/v1beta1", "auth": auth},
             {"mode": "node-role", "nodeRoleName": "nodes"},
-            externalSecrets={"apiVersion": "external-secrets.io/v1beta1", "auth": auth},
         ),
         "eso",
     )
@@ -158,14 +157,14 @@ def test_sidecar_is_the_default_and_registers_no_external_secrets() -> None:
             {"method": "external-secrets"},
             {"mode": "node-role", "nodeRoleName": "nodes"},
             {},
-            "spinnaker-ecr:externalSecrets.auth: is required (with access.mode node-role the ECRAuthorizationToken "
+            "spinnaker-ecr:tokenRefresh.auth: is required (with access.mode node-role the ECRAuthorizationToken "
             "generator runs in the External Secrets controller",
         ),
         (
             {"method": "external-secrets"},
             {"mode": "pod-identity", "clusterName": "spin", "serviceAccount": {"name": "cd"}},
             {},
-            "spinnaker-ecr:externalSecrets.auth: is required (with access.mode pod-identity",
+            "spinnaker-ecr:tokenRefresh.auth: is required (with access.mode pod-identity",
         ),
         (
             {"method": "password-command", "image": "registry.example/x:1"},
@@ -181,17 +180,24 @@ def test_sidecar_is_the_default_and_registers_no_external_secrets() -> None:
             "spinnaker-ecr:tokenRefresh.interval: '1h' only applies to method sidecar or external-secrets",
         ),
         (
+            {"image": "registry.example/x:1", "apiVersion": "external-secrets.io/v1"},
+            IRSA,
+            {},
+            "spinnaker-ecr:tokenRefresh.apiVersion: 'external-secrets.io/v1' only applies to method external-secrets, "
+            "not sidecar",
+        ),
+        (
             {"image": "registry.example/x:1"},
             IRSA,
             {"externalSecrets": {"apiVersion": "external-secrets.io/v1"}},
-            'spinnaker-ecr:externalSecrets: {"apiVersion": "external-secrets.io/v1"} only applies to '
-            "tokenRefresh.method external-secrets, not sidecar",
+            'spinnaker-ecr:externalSecrets: {"apiVersion": "external-secrets.io/v1"} has moved under '
+            "spinnaker-ecr:tokenRefresh (method: external-secrets)",
         ),
         (
-            {"method": "external-secrets"},
+            {"method": "external-secrets", "apiVersion": "external-secrets.io/v2"},
             IRSA,
-            {"externalSecrets": {"apiVersion": "external-secrets.io/v2"}},
-            "spinnaker-ecr:externalSecrets.apiVersion: 'external-secrets.io/v2' is not one of",
+            {},
+            "spinnaker-ecr:tokenRefresh.apiVersion: 'external-secrets.io/v2' is not one of",
         ),
         (
             {"method": "external-secrets", "interval": "12h"},

@@ -5,9 +5,9 @@ import yaml
 from components.model import Registry
 from components.registries import docker_account, password_file, registry_address, token_refresh_config_yaml
 
-SHARED = Registry(name="ecr-shared", account_id="012345678901", region="cn-north-1")
-MAIN = Registry(
-    name="ecr-main", account_id="111122223333", region="us-east-1", clouddriver_options={"paginateSize": 50}
+SHARED = Registry.model_validate({"name": "ecr-shared", "accountId": "012345678901", "region": "cn-north-1"})
+MAIN = Registry.model_validate(
+    {"name": "ecr-main", "accountId": "111122223333", "region": "us-east-1", "paginateSize": 50}
 )
 
 

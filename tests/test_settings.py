@@ -177,7 +177,7 @@ def test_settings_are_frozen() -> None:
         ),
         (
             {"registries": [registry(region="us-iso-east-1")]},
-            "spinnaker-ecr:registries[0].region: 'us-iso-east-1' is not an AWS region in the aws, aws-cn or aws-us-gov",
+            "spinnaker-ecr:registries[0].region: 'us-iso-east-1' is in partition aws-iso, which is not supported",
         ),
         (
             {"registries": [registry(), registry(name="ecr-cn", region="cn-north-1")]},
@@ -189,7 +189,7 @@ def test_settings_are_frozen() -> None:
         ),
         (
             {"spinnaker": {"namespace": "n" * 64}},
-            f"spinnaker-ecr:spinnaker.namespace: '{'n' * 64}' is not a Kubernetes name",
+            f"spinnaker-ecr:spinnaker.namespace: '{'n' * 64}' is not a DNS-1123 label",
         ),
         (
             {
@@ -201,7 +201,7 @@ def test_settings_are_frozen() -> None:
         (
             {"access": {"mode": "node-role", "nodeRoleName": "nodes", "clusterName": None}},
             'spinnaker-ecr:access.serviceAccount: {"name": "spin-clouddriver"} only applies to mode irsa or '
-            "pod-identity, not node-role",
+            "pod-identity or existing-role, not node-role",
         ),
         (
             {"access": {"mode": "pod-identity", "oidcProviderArn": "arn:aws:iam::111122223333:oidc-provider/x"}},
@@ -214,25 +214,26 @@ def test_settings_are_frozen() -> None:
         ),
         (
             {"spinnaker": {"extraDockerAccounts": [{"address": "https://x"}]}},
-            "spinnaker-ecr:spinnaker.extraDockerAccounts[0].name: null is not a non-empty string",
+            "spinnaker-ecr:spinnaker.extraDockerAccounts[0].name: is required (every extra docker account needs a "
+            "unique name)",
         ),
         (
             {"spinnaker": {"extraVolumes": [{"id": "v", "type": "secret"}, {"id": "v", "type": "secret"}]}},
             "spinnaker-ecr:spinnaker.extraVolumes[1].id: 'v' is a duplicate",
         ),
-        ({"tags": {"stack": "x"}}, "spinnaker-ecr:tags.stack: 'x' is a reserved tag"),
-        ({"tags": {"aws:cost": "x"}}, "spinnaker-ecr:tags.aws:cost: 'x' is a reserved tag"),
+        ({"tags": {"stack": "x"}}, "spinnaker-ecr:tags.stack: 'stack' is a reserved tag"),
+        ({"tags": {"aws:cost": "x"}}, "spinnaker-ecr:tags.aws:cost: 'aws:cost' is a reserved tag"),
         (
-            {"tokenRefresh": {"method": "external-secrets"}, "externalSecrets": {"auth": {"jtw": {}}}},
-            "spinnaker-ecr:externalSecrets.auth.jtw: {} is not a known key (known: jwt, secretRef)",
+            {"tokenRefresh": {"method": "external-secrets", "auth": {"jtw": {}}}},
+            "spinnaker-ecr:tokenRefresh.auth.jtw: {} is not a known key (known: jwt, secretRef); did you mean jwt?",
         ),
         (
-            {"tokenRefresh": {"method": "external-secrets"}, "externalSecrets": {"auth": {"jwt": {}, "secretRef": {}}}},
-            'spinnaker-ecr:externalSecrets.auth: {"jwt": {}, "secretRef": {}} is not a mapping with exactly one',
+            {"tokenRefresh": {"method": "external-secrets", "auth": {"jwt": {}, "secretRef": {}}}},
+            'spinnaker-ecr:tokenRefresh.auth: {"jwt": {}, "secretRef": {}} is not a mapping with exactly one',
         ),
         (
-            {"tokenRefresh": {"method": "external-secrets"}, "externalSecrets": {"generatorApiVersion": "v2"}},
-            "spinnaker-ecr:externalSecrets.generatorApiVersion: 'v2' is not one of: "
+            {"tokenRefresh": {"method": "external-secrets", "generatorApiVersion": "v2"}},
+            "spinnaker-ecr:tokenRefresh.generatorApiVersion: 'v2' is not one of: "
             "generators.external-secrets.io/v1alpha1",
         ),
         (
@@ -244,7 +245,7 @@ def test_settings_are_frozen() -> None:
             f"spinnaker-ecr:tokenRefresh.interval: '{ARABIC_INDIC_30M}' is not a Go duration",
         ),
         ({"registry": []}, "spinnaker-ecr:registry: [] is not a known key"),
-        ({"tags": {"team": 7}}, 'spinnaker-ecr:tags: {"team": 7} is not a mapping of tag names to string values'),
+        ({"tags": {"team": 7}}, "spinnaker-ecr:tags.team: 7 is not a tag value"),
     ],
 )
 def test_bad_input_is_named(changes: dict[str, Any], expected: str) -> None:
@@ -305,3 +306,214 @@ def test_load_settings_reads_the_config_the_engine_passes(monkeypatch: pytest.Mo
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**engine_config, "spinnaker-ecr:registrys": "[]"}))
     with pytest.raises(SettingsError, match=r"spinnaker-ecr:registrys: \[\] is not a known key"):
         load_settings()
+
+
+EXISTING_ROLE = {
+    "mode": "existing-role",
+    "roleArn": "arn:aws:iam::111122223333:role/platform/spinnaker-ecr",
+    "serviceAccount": {"name": "spin-clouddriver"},
+}
+
+
+def settings_problems(config: dict[str, Any], **context: Any) -> list[str]:
+    with pytest.raises(SettingsError) as raised:
+        parse_settings(config, project="spinnaker-ecr", stack="test", **context)
+    return list(raised.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"registries": [registry(region="eu-wset-1")]},
+            "spinnaker-ecr:registries[0].region: 'eu-wset-1' is not an AWS region of the aws, aws-cn, aws-us-gov "
+            "partitions; did you mean eu-west-1?",
+        ),
+        (
+            {"registries": [registry(region="us-east-9")]},
+            "spinnaker-ecr:registries[0].region: 'us-east-9' is not an AWS region of the aws, aws-cn, aws-us-gov "
+            "partitions; did you mean us-east-1 or us-east-2?",
+        ),
+        (
+            {"registries": [registry(accountId=12345678901.0)]},
+            "spinnaker-ecr:registries[0].accountId: 12345678901.0 is a number",
+        ),
+        (
+            {"access": {"mode": "irsa", "serviceAccount": {"create": True}}},
+            "spinnaker-ecr:access.serviceAccount.name: is required (the service account clouddriver runs as)",
+        ),
+        (
+            {"access": {"mode": "irsa", "serviceAccount": None}},
+            "spinnaker-ecr:access.serviceAccount: is required (mode irsa needs the service account",
+        ),
+        (
+            {"tokenRefresh": {"method": "sidcar"}},
+            "spinnaker-ecr:tokenRefresh.method: 'sidcar' is not one of: sidecar, password-command, external-secrets; did you mean sidecar?",
+        ),
+        (
+            {"registry": []},
+            "spinnaker-ecr:registry: [] is not a known key (known: access, spinnaker, tokenRefresh, registries, tags); did you mean registries?",
+        ),
+        (
+            {"tokenRefresh": {"intervall": "1h"}},
+            "spinnaker-ecr:tokenRefresh.intervall: '1h' is not a known key (known: method, image, interval); did you mean interval?",
+        ),
+        (
+            {"externalSecrets": {"auth": {}}},
+            'spinnaker-ecr:externalSecrets: {"auth": {}} has moved under spinnaker-ecr:tokenRefresh',
+        ),
+        (
+            {"access": EXISTING_ROLE | {"roleArn": None}},
+            "spinnaker-ecr:access.roleArn: is required (mode existing-role needs the IRSA role another stack manages",
+        ),
+        (
+            {"access": EXISTING_ROLE | {"roleArn": "arn:aws:iam::111122223333:user/x"}},
+            "spinnaker-ecr:access.roleArn: 'arn:aws:iam::111122223333:user/x' is not an IAM role ARN",
+        ),
+        (
+            {"access": EXISTING_ROLE | {"clusterName": "spin"}},
+            "spinnaker-ecr:access.clusterName: 'spin' only applies to mode irsa or pod-identity, not existing-role",
+        ),
+        (
+            {"access": {"mode": "node-role", "nodeRoleName": "n", "audience": "x"}},
+            "spinnaker-ecr:access.audience: 'x' only applies to mode irsa or existing-role, not node-role",
+        ),
+        (
+            {"access": EXISTING_ROLE, "tokenRefresh": {"image": "quay.io/skuid/ecr-token-refresh:latest"}},
+            "spinnaker-ecr:tokenRefresh.image: 'quay.io/skuid/ecr-token-refresh:latest' cannot be used with access.mode existing-role",
+        ),
+        (
+            {"spinnaker": {"extraSidecars": [{"name": "Log_Shipper"}]}},
+            "spinnaker-ecr:spinnaker.extraSidecars[0].name: 'Log_Shipper' is not a DNS-1123 label",
+        ),
+        (
+            {"spinnaker": {"name": "spin..naker"}},
+            "spinnaker-ecr:spinnaker.name: 'spin..naker' is not a DNS-1123 subdomain",
+        ),
+        ({"tags": {"team": "a\u00e9\u0000"}}, "spinnaker-ecr:tags.team: 'a\u00e9\\x00' is not a tag value"),
+        (
+            {"tags": {"t" * 129: "x"}},
+            f"spinnaker-ecr:tags.{'t' * 129}: '{'t' * 129}' is not a tag name (1 to 128 characters)",
+        ),
+    ],
+)
+def test_what_aws_and_kubernetes_would_refuse_is_named_here(changes: dict[str, Any], expected: str) -> None:
+    found = problems(with_changes(**changes))
+    assert any(problem.startswith(expected) for problem in found), found
+
+
+def test_aws_region_is_checked_with_near_misses() -> None:
+    found = settings_problems(GOOD, region="us-est-2")
+    assert (
+        "aws:region: 'us-est-2' is not an AWS region of the aws, aws-cn, aws-us-gov partitions; did you mean us-east-2 or us-west-2?"
+        in found
+    )
+
+
+def test_registries_must_be_in_the_partition_of_aws_region() -> None:
+    found = settings_problems(with_changes(registries=[registry(region="cn-north-1")]), region="us-east-1")
+    assert any(
+        p.startswith(
+            "spinnaker-ecr:registries[0].region: 'cn-north-1' is in partition aws-cn, but aws:region us-east-1"
+        )
+        for p in found
+    ), found
+
+
+def test_existing_role_needs_no_aws_region_and_ignores_its_partition() -> None:
+    config = copy.deepcopy(GOOD)
+    config["access"] = EXISTING_ROLE
+    settings = parse_settings(config, project="p", stack="s", region=None)
+    assert settings.access.role_arn == EXISTING_ROLE["roleArn"]
+    assert settings.access.rules.uses_aws is False
+
+
+def test_a_mistyped_namespace_is_named_with_the_key_it_probably_meant() -> None:
+    found = settings_problems(GOOD, other_keys=("spinaker-ecr:registries", "kubernetes:context", "aws:region"))
+    assert found == [
+        "spinaker-ecr:registries: is not a key of any namespace this stack uses; did you mean spinnaker-ecr:registries?"
+    ]
+
+
+def test_keys_of_other_namespaces_are_left_to_their_providers() -> None:
+    parse_settings(
+        GOOD, project="p", stack="s", other_keys=("kubernetes:context", "aws:profile", "pulumi:tags", "acme:x")
+    )
+
+
+def test_problems_of_every_section_are_listed_even_when_each_section_fails() -> None:
+    found = settings_problems(
+        {
+            "access": {"mode": "irsa", "serviceAccount": {"create": True}, "nodeRoleName": "x"},
+            "tokenRefresh": {"method": "password-command", "image": "x"},
+            "registries": [
+                registry(name="Bad"),
+                registry(name="ok"),
+                registry(name="ok", repositories=["a"], catalogFile="/c"),
+            ],
+        }
+    )
+    keys = {p.split(": ", 1)[0] for p in found}
+    assert {
+        "spinnaker-ecr:access.serviceAccount.name",
+        "spinnaker-ecr:access.oidcProviderArn",
+        "spinnaker-ecr:access.nodeRoleName",
+        "spinnaker-ecr:tokenRefresh.image",
+        "spinnaker-ecr:registries[0].name",
+        "spinnaker-ecr:registries[2].name",
+        "spinnaker-ecr:registries[2].catalogFile",
+    } <= keys, found
+
+
+ATTACKER = "https://registry.attacker.example"
+
+
+@pytest.mark.parametrize(
+    ("token_refresh", "password_file"),
+    [
+        ({"image": "r.example/t:1"}, "/etc/passwords/ecr-main.pass"),
+        ({"image": "r.example/t:1"}, "//etc/passwords/ecr-main.pass"),
+        ({"image": "r.example/t:1"}, "/etc/passwords/../passwords/./ecr-main.pass"),
+        ({"method": "external-secrets"}, "/etc/ecr/us-east-1/password"),
+    ],
+)
+def test_an_extra_account_may_not_send_a_refreshed_token_elsewhere(
+    token_refresh: dict[str, Any], password_file: str
+) -> None:
+    config = with_changes(tokenRefresh=token_refresh)
+    config["tokenRefresh"] = token_refresh
+    config["spinnaker"] = {
+        "extraDockerAccounts": [{"name": "evil", "address": ATTACKER, "passwordFile": password_file}]
+    }
+    found = problems(config)
+    assert any(
+        p.startswith(
+            f"spinnaker-ecr:spinnaker.extraDockerAccounts[0].passwordFile: '{password_file}' holds the ECR token of registry ecr-main: an account reading it must have address https://111122223333.dkr.ecr.us-east-1.amazonaws.com and username AWS"
+        )
+        for p in found
+    ), found
+
+
+def test_an_extra_account_for_the_same_registry_or_its_own_file_is_fine() -> None:
+    config = copy.deepcopy(GOOD)
+    config["spinnaker"] = {
+        "extraDockerAccounts": [
+            {
+                "name": "same",
+                "address": "https://111122223333.dkr.ecr.us-east-1.amazonaws.com",
+                "username": "AWS",
+                "passwordFile": "/etc/passwords/ecr-main.pass",
+            },
+            {"name": "hub", "address": "https://index.docker.io", "passwordFile": "/etc/passwords/hub.pass"},
+        ]
+    }
+    parse_settings(config, project="p", stack="s")
+
+
+def test_password_command_writes_no_file_an_extra_account_could_reuse() -> None:
+    config = copy.deepcopy(GOOD)
+    config["tokenRefresh"] = {"method": "password-command"}
+    config["spinnaker"] = {
+        "extraDockerAccounts": [{"name": "x", "address": ATTACKER, "passwordFile": "/etc/passwords/ecr-main.pass"}]
+    }
+    parse_settings(config, project="p", stack="s")

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.settings import PROJECT, TOP_LEVEL_KEYS, SettingsError, parse_settings
+from components.model import PROJECT, StackConfig
+from components.settings import SettingsError, parse_settings
 from tools.stack_files import STACKS_DIR, stack_config, stack_file, stack_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +22,10 @@ INJECTED = "notAKnownKey"
 # Objects whose keys are the user's data, passed through as given: tag names, clouddriver sidecars and accounts kept
 # verbatim, a registry account's READ/WRITE permissions.
 FREE_FORM = {"tags", "spinnaker.extraSidecars[*]", "spinnaker.extraDockerAccounts[*]", "registries[*].permissions"}
-_REJECTED = re.compile(r"^(?P<path>.+)\." + INJECTED + r": .* is not a known key \(known: (?P<known>[^)]*)\)$")
+_REJECTED = re.compile(
+    r"^(?P<path>.+)\." + INJECTED + r": .* is not a known key \(known: (?P<known>[^)]*)\)(; did you mean .*)?$"
+)
+TOP_LEVEL_KEYS = [field.alias or name for name, field in StackConfig.model_fields.items()]
 
 
 def project_values(stack: str) -> dict[str, Any]:

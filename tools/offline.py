@@ -47,6 +47,7 @@ class Registered:
 class ProgramRun:
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)  # provider functions the program called, by token
 
     def of_type(self, type_token: str) -> list[Registered]:
         """By logical name: registration order varies from run to run."""
@@ -62,11 +63,16 @@ class ProgramRun:
 class OfflineMocks(Mocks):
     """Answers the program's provider calls and stands in for the values the cloud would assign."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, calls: list[str] | None = None) -> None:
         self.region = region
-        self.partition = partition_of(region)
+        self.calls = calls if calls is not None else []
+        try:
+            self.partition = partition_of(region)
+        except KeyError:  # a mistyped aws:region: settings name it; the mocks only need some partition
+            self.partition = "aws"
 
     def call(self, args: MockCallArgs) -> dict:  # type: ignore[override]
+        self.calls.append(args.token)
         suffix = dns_suffix(self.partition)
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": self.partition, "dnsSuffix": suffix, "id": self.partition}
@@ -141,7 +147,7 @@ def run_program(stack_config: Mapping[str, Any], stack: str, into: ProgramRun | 
     """
     run = into if into is not None else ProgramRun()
     region = str(stack_config.get("aws:region", "us-east-1"))
-    monitor = RecordingMonitor(OfflineMocks(region), run.resources)
+    monitor = RecordingMonitor(OfflineMocks(region, run.calls), run.resources)
     # A fresh root Stack per run, so this run's resources hang under this stack's name and exports.
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
