@@ -348,15 +348,18 @@ def settings_problems(config: dict[str, Any], **context: Any) -> list[str]:
         ),
         (
             {"tokenRefresh": {"method": "sidcar"}},
-            "spinnaker-ecr:tokenRefresh.method: 'sidcar' is not one of: sidecar, password-command, external-secrets; did you mean sidecar?",
+            "spinnaker-ecr:tokenRefresh.method: 'sidcar' is not one of: sidecar, password-command, "
+            "external-secrets; did you mean sidecar?",
         ),
         (
             {"registry": []},
-            "spinnaker-ecr:registry: [] is not a known key (known: access, spinnaker, tokenRefresh, registries, tags); did you mean registries?",
+            "spinnaker-ecr:registry: [] is not a known key (known: access, spinnaker, tokenRefresh, registries, "
+            "tags); did you mean registries?",
         ),
         (
             {"tokenRefresh": {"intervall": "1h"}},
-            "spinnaker-ecr:tokenRefresh.intervall: '1h' is not a known key (known: method, image, interval); did you mean interval?",
+            "spinnaker-ecr:tokenRefresh.intervall: '1h' is not a known key (known: method, image, interval); "
+            "did you mean interval?",
         ),
         (
             {"externalSecrets": {"auth": {}}},
@@ -380,7 +383,8 @@ def settings_problems(config: dict[str, Any], **context: Any) -> list[str]:
         ),
         (
             {"access": EXISTING_ROLE, "tokenRefresh": {"image": "quay.io/skuid/ecr-token-refresh:latest"}},
-            "spinnaker-ecr:tokenRefresh.image: 'quay.io/skuid/ecr-token-refresh:latest' cannot be used with access.mode existing-role",
+            "spinnaker-ecr:tokenRefresh.image: 'quay.io/skuid/ecr-token-refresh:latest' cannot be used with "
+            "access.mode existing-role",
         ),
         (
             {"spinnaker": {"extraSidecars": [{"name": "Log_Shipper"}]}},
@@ -405,8 +409,8 @@ def test_what_aws_and_kubernetes_would_refuse_is_named_here(changes: dict[str, A
 def test_aws_region_is_checked_with_near_misses() -> None:
     found = settings_problems(GOOD, region="us-est-2")
     assert (
-        "aws:region: 'us-est-2' is not an AWS region of the aws, aws-cn, aws-us-gov partitions; did you mean us-east-2 or us-west-2?"
-        in found
+        "aws:region: 'us-est-2' is not an AWS region of the aws, aws-cn, aws-us-gov partitions; "
+        "did you mean us-east-2 or us-west-2?" in found
     )
 
 
@@ -488,7 +492,9 @@ def test_an_extra_account_may_not_send_a_refreshed_token_elsewhere(
     found = problems(config)
     assert any(
         p.startswith(
-            f"spinnaker-ecr:spinnaker.extraDockerAccounts[0].passwordFile: '{password_file}' holds the ECR token of registry ecr-main: an account reading it must have address https://111122223333.dkr.ecr.us-east-1.amazonaws.com and username AWS"
+            f"spinnaker-ecr:spinnaker.extraDockerAccounts[0].passwordFile: '{password_file}' holds the ECR token "
+            "of registry ecr-main: an account reading it must have address "
+            "https://111122223333.dkr.ecr.us-east-1.amazonaws.com and username AWS"
         )
         for p in found
     ), found
