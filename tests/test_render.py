@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import os
 import subprocess
 import sys
@@ -154,6 +155,18 @@ def test_two_renders_in_two_processes_are_byte_identical(tmp_path: Path, renders
     again = render("dev", stack_config("dev"), halyard=True)
     assert again.files == renders["dev"].files
     assert f"Wrote {len(renders['dev'].files)} files to {out}" in finished.stdout
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_every_stack_renders_identically_twice_with_the_real_config_map_name(
+    stack: str, renders: dict[str, Render]
+) -> None:
+    again = render(stack, stack_config(stack), halyard=True)
+    assert again.files == renders[stack].files
+    patch = renders[stack].files["kubernetes/spinnakerservice-spinnaker-patch.yaml"]
+    assert "<generated>" not in patch, "the ConfigMap is named by its content, so the patch shows the real name"
+    if renders[stack].summary["outputs"]["configMapName"] is not None:
+        assert re.fullmatch(r"token-refresh-config-[a-z0-9]{10}", renders[stack].summary["outputs"]["configMapName"])
 
 
 def test_table_shows_the_facts_that_matter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
