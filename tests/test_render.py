@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
