@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.halyard import HalyardError, halyard_files
+from tools.halyard import HalyardError, halyard_files, without_pulumi_metadata
 from tools.manifests import RenderedResource
 from tools.offline import Registered
 from tools.render import Render, render
@@ -56,7 +56,6 @@ def test_halyard_files_carry_the_operator_patch_field_for_field(stack: str, rend
 def test_halyard_config_map_is_the_one_the_sidecar_mounts(stack: str, renders: dict[str, Render]) -> None:
     files = renders[stack].files
     (manifest,) = [path for path in files if path.startswith("halyard/configmap-")]
-    assert files[manifest] == files[manifest.replace("halyard/", "kubernetes/")]
     sidecars = yaml.safe_load(files["halyard/config-sidecars.yml"])["deploymentEnvironment"]["sidecars"]
     mounted = {
         mount["configMapName"]
@@ -65,6 +64,7 @@ def test_halyard_config_map_is_the_one_the_sidecar_mounts(stack: str, renders: d
         for mount in s.get("configMapVolumeMounts", [])
     }
     config_map = yaml.safe_load(files[manifest])
+    assert config_map["data"] == yaml.safe_load(files[manifest.replace("halyard/", "kubernetes/")])["data"]
     assert mounted == {config_map["metadata"]["name"]}
     profile = yaml.safe_load(files["halyard/profiles/clouddriver-local.yml"])
     password_files = {a.get("passwordFile") for a in profile["dockerRegistry"]["accounts"]}
@@ -128,7 +128,12 @@ def test_halyard_carries_every_kubernetes_object_but_the_spinnaker_service(
     expected = {name for name in kubernetes if not name.startswith("spinnakerservice-")}
     copied = {p.removeprefix("halyard/") for p in files if p.startswith("halyard/") and p.count("/") == 1}
     assert copied - {"config-sidecars.yml"} == expected
-    assert all(files[f"halyard/{name}"] == files[f"kubernetes/{name}"] for name in expected)
+    for name in expected:
+        halyard, pulumi = yaml.safe_load(files[f"halyard/{name}"]), yaml.safe_load(files[f"kubernetes/{name}"])
+        assert without_pulumi_metadata(pulumi) == halyard
+        assert {k: v for k, v in halyard.items() if k != "metadata"} == {
+            k: v for k, v in pulumi.items() if k != "metadata"
+        }
 
 
 def test_halyard_carries_the_external_secrets_objects() -> None:
@@ -138,3 +143,15 @@ def test_halyard_carries_the_external_secrets_objects() -> None:
     assert "halyard/externalsecret-ecr-token-eu-west-1.yaml" in files
     assert "halyard/ecrauthorizationtoken-ecr-token-eu-west-1.yaml" in files
     assert any(path.startswith("halyard/serviceaccount-") for path in files)
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_halyard_companions_carry_no_pulumi_labels_or_annotations(stack: str) -> None:
+    result = render(stack, stack_config(stack), halyard=True)
+    companions = [text for path, text in result.files.items() if path.startswith("halyard/") and path.endswith(".yaml")]
+    assert companions
+    for text in companions:
+        metadata = yaml.safe_load(text)["metadata"]
+        keys = [*(metadata.get("labels") or {}), *(metadata.get("annotations") or {})]
+        assert not [k for k in keys if k.startswith("pulumi.com/")], text
+        assert (metadata.get("labels") or {}).get("app.kubernetes.io/managed-by") != "pulumi", text

@@ -9,6 +9,7 @@ creates (ConfigMap, service account, ExternalSecrets), which a Halyard user appl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -59,7 +60,29 @@ def halyard_files(rendered: Sequence[RenderedResource]) -> dict[str, str]:
     for service, settings in (spinnaker_config.get("service-settings") or {}).items():
         files[f"{HALYARD_DIR}/service-settings/{service}.yml"] = yaml_text(settings)
     # Halyard deploys clouddriver, not these: ConfigMaps, service accounts, ExternalSecrets go in with kubectl.
-    companions = [item for item in rendered if item.is_kubernetes and item.kind != "SpinnakerService"]
+    companions = [
+        replace(item, document=without_pulumi_metadata(item.document))
+        for item in rendered
+        if item.is_kubernetes and item.kind != "SpinnakerService"
+    ]
     for path, text in resource_files(companions).items():
         files[f"{HALYARD_DIR}/{PurePosixPath(path).name}"] = text
     return files
+
+
+def _pulumi_key(key: str, value: Any) -> bool:
+    return key.startswith("pulumi.com/") or (key == "app.kubernetes.io/managed-by" and value == "pulumi")
+
+
+def without_pulumi_metadata(document: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A kubectl user's copy: no label or annotation that claims Pulumi manages the object, or tells Pulumi how to."""
+    if document is None:
+        return None
+    metadata = dict(document.get("metadata") or {})
+    for field in ("labels", "annotations"):
+        kept = {k: v for k, v in (metadata.get(field) or {}).items() if not _pulumi_key(k, v)}
+        if kept:
+            metadata[field] = kept
+        else:
+            metadata.pop(field, None)
+    return {**document, "metadata": metadata}

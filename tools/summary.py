@@ -4,6 +4,7 @@ the facts that matter (trust principal, policy ARN, registries, patch target, ac
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -216,19 +217,30 @@ def fact_text(value: Any) -> str:
     return json.dumps(value)
 
 
+WIDTH = 120
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    """`text` in lines of at most WIDTH columns, continuation lines indented two more."""
+    return textwrap.wrap(
+        text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False
+    ) or [indent.rstrip()]
+
+
 def summary_table(document: Mapping[str, Any]) -> str:
-    """The summary as a plain-text table, children indented under their component, then the stack outputs."""
-    rows = [("TYPE", "NAME", "FILE", "FACTS")]
+    """The summary as plain text within WIDTH columns: the resource tree (name, then type), each object's file and
+    facts one per line beneath it, then the stack outputs."""
+    lines = [f"Resources of stack {document['stack']} (name  type; file and facts beneath):"]
     for resource in document["resources"]:
-        row_facts = "; ".join(f"{key}={fact_text(value)}" for key, value in resource["facts"].items())
-        indent = "  " * resource["depth"]
-        rows.append((indent + resource["type"], resource["name"], resource["file"] or "-", row_facts))
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    lines = [
-        "  ".join([*(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)), row[3]]).rstrip()
-        for row in rows
-    ]
+        indent = "  " * (resource["depth"] + 1)
+        head = f"{indent}{resource['name']}  {resource['type']}"
+        lines.extend([head] if len(head) <= WIDTH else [f"{indent}{resource['name']}", f"{indent}  {resource['type']}"])
+        details = [f"file={resource['file']}"] if resource["file"] else []
+        details += [f"{key}={fact_text(value)}" for key, value in resource["facts"].items()]
+        for detail in details:
+            lines.extend(_wrapped(detail, indent + "    "))
     lines.append("")
     lines.append(f"Outputs of stack {document['stack']}:")
-    lines.extend(f"  {key}: {fact_text(value)}" for key, value in document["outputs"].items())
+    for key, value in document["outputs"].items():
+        lines.extend(_wrapped(f"{key}: {fact_text(value)}", "  "))
     return "\n".join(lines) + "\n"
