@@ -697,10 +697,21 @@ def test_a_halyard_group_membership_that_says_something_is_kept_and_refused(
     refused(adopt(service, config_map), 'registries[0].requiredGroupMembership: ["team-a"] is not a known key')
 
 
-def test_the_default_out_is_the_stack_file_in_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_default_out_is_the_stack_file_in_stacks(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(FIXTURES.parent.parent.parent)
     argv = ["--spinnaker-service", str(fixture("published", "spinnakerservice")), "--stack", "dev"]
     assert main(argv) == 2
-    assert "stacks/Pulumi.dev.yaml: exists" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith(
+        "adopt: nothing written to stacks/Pulumi.dev.yaml:\n  - stacks/Pulumi.dev"
+    )
+
+
+def test_a_file_outside_stacks_is_rendered_by_its_path(adopt: Callable[..., Result]) -> None:
+    result = adopt(fixture("published", "spinnakerservice"), fixture("published", "configmap"), "review")
+    assert f"python -m tools.render --config-file {result.out} --stack review\n" in result.stdout
+    assert f"move {result.out} there first" in " ".join(result.stdout.split())
 
 
 def test_a_bad_stack_name(adopt: Callable[..., Result]) -> None:

@@ -81,9 +81,14 @@ def write_file(path: Path, text: str) -> None:
         raise
 
 
+def shown(path: Path) -> Path:
+    """Relative to the working directory when under it: stacks/Pulumi.dev.yaml rather than an absolute path."""
+    return path.relative_to(Path.cwd()) if path.is_absolute() and path.is_relative_to(Path.cwd()) else path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(argv)
-    out = args.out if args.out is not None else stack_file(args.stack)
+    out = shown(args.out if args.out is not None else stack_file(args.stack))
     try:
         text, steps = adopted_stack_file(args, out)
         write_file(out, text)

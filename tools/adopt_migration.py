@@ -10,6 +10,7 @@ import json
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from components.model import ACCESS_MODES, PROJECT, Registry
@@ -25,6 +26,7 @@ from tools.adopt_inputs import (
     key_of,
 )
 from tools.adopt_join import Adoption, registry_entry
+from tools.stack_files import stack_file
 
 
 @dataclass(frozen=True)
@@ -108,18 +110,25 @@ def migration_steps(adoption: Adoption, stack: str, out: str, owned: list[OwnedL
             )
         )
     steps.extend(_other_managers(service, owned))
-    steps.extend(_rollout(adoption, stack))
+    steps.extend(_rollout(adoption, stack, out))
     steps.extend(_leftovers(service))
     text = [f"Migration of SpinnakerService {service.namespace}/{service.name} to stack {stack}:"]
     for number, step in enumerate(steps, 1):
-        text += textwrap.wrap(step.text, 116, initial_indent=f"{number:2}. ", subsequent_indent="    ")
+        text += _wrap(step.text, f"{number:2}. ", "    ")
         text += [f"      {detail}" for detail in step.details]
     changes = [*_password_file_changes(adoption), *adoption.notes]
     if changes:
         text.append("Also changed by the first pulumi up:")
         for change in changes:
-            text += textwrap.wrap(change, 116, initial_indent="  - ", subsequent_indent="    ")
+            text += _wrap(change, "  - ", "    ")
     return "\n".join(text) + "\n"
+
+
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    """At spaces only: paths, commands and manager names stay whole."""
+    return textwrap.wrap(
+        text, 116, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False, break_long_words=False
+    )
 
 
 def _ownership(owned: list[OwnedList] | None, manager: str) -> Step:
@@ -163,18 +172,17 @@ def _other_managers(service: SpinnakerServiceInput, owned: list[OwnedList] | Non
     return steps
 
 
-def _rollout(adoption: Adoption, stack: str) -> list[Step]:
+def _rollout(adoption: Adoption, stack: str, out: str) -> list[Step]:
     service, config_map = adoption.service, adoption.config_map
     ns = service.namespace
     services = clouddriver_service_names(True)[1:] if service.clouddriver_ha else ("clouddriver",)
+    in_stacks = Path(out).resolve() == stack_file(stack).resolve()
+    move = "" if in_stacks else f" (pulumi reads stacks/Pulumi.{stack}.yaml: move {out} there first)"
+    render = f"--stack {stack}" if in_stacks else f"--config-file {out} --stack {stack}"
     return [
         Step(
-            "Check offline, then apply (the operator then rolls clouddriver):",
-            (
-                f"python -m tools.render --stack {stack}",
-                f"pulumi preview --stack {stack}",
-                f"pulumi up --stack {stack}",
-            ),
+            f"Check offline, then apply{move}. The operator then rolls clouddriver.",
+            (f"python -m tools.render {render}", f"pulumi preview --stack {stack}", f"pulumi up --stack {stack}"),
         ),
         Step(
             "Wait for the rollout:",
