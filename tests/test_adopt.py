@@ -9,6 +9,7 @@ The expectations are read from the fixtures here, independently of tools/adopt_*
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -322,6 +323,32 @@ def test_aws_region_is_written_only_when_the_registries_share_one(
     ha = adopted["ha-armory"][0]
     assert "aws:region" not in read_stack_config(ha.out)
     assert "aws:region is not set: the registries are in us-east-1, eu-central-1" in ha.text
+
+
+# --- the whole output, pinned -------------------------------------------------------------------------------------
+# Update on purpose, after reading the diff: UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_adopt.py
+
+
+@pytest.mark.parametrize("name", SETUPS)
+def test_the_stack_file_and_the_steps_are_as_pinned(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = [
+        "--spinnaker-service",
+        str(fixture(name, "spinnakerservice")),
+        "--config-map",
+        str(fixture(name, "configmap")),
+    ]
+    assert main([*argv, "--stack", name, "--out", f"Pulumi.{name}.yaml"]) == 0
+    for golden, text in (
+        (FIXTURES / name / "expected-stack-file.yaml", (tmp_path / f"Pulumi.{name}.yaml").read_text()),
+        (FIXTURES / name / "expected-stdout.txt", capsys.readouterr().out),
+    ):
+        if os.environ.get("UPDATE_GOLDEN"):
+            golden.write_text(text, encoding="utf-8")
+        assert text == golden.read_text(encoding="utf-8"), f"{golden} differs: UPDATE_GOLDEN=1 after reading the diff"
+        assert max(len(line) for line in text.splitlines() if not line.lstrip().startswith("#")) <= 200
 
 
 # --- stdout: access and the migration steps ---------------------------------------------------------------------
@@ -695,6 +722,56 @@ def test_a_halyard_group_membership_that_says_something_is_kept_and_refused(
 
     service, config_map = mutated(tmp_path, "halyard-style", service=membership)
     refused(adopt(service, config_map), 'registries[0].requiredGroupMembership: ["team-a"] is not a known key')
+
+
+def test_a_file_that_cannot_be_written_is_named(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "Pulumi.x.yaml"
+    argv = ["--spinnaker-service", str(fixture("published", "spinnakerservice"))]
+    argv += ["--config-map", str(fixture("published", "configmap")), "--stack", "x", "--out", str(out)]
+    assert main(argv) == 2
+    assert f"adopt: nothing written to {out}: No such file or directory" in capsys.readouterr().err
+    assert not out.parent.exists()
+
+
+def test_text_beyond_ascii_stays_readable(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    def zurich(service: dict[str, Any]) -> None:
+        sidecars = service["spec"]["spinnakerConfig"]["config"]["deploymentEnvironment"]["sidecars"]["clouddriver"]
+        sidecars[1]["env"]["SITE"] = "Zürich"
+
+    service, config_map = mutated(tmp_path, "ha-armory", service=zurich)
+    assert "SITE: Zürich\n" in adopt(service, config_map).text
+
+
+def test_an_object_with_a_stray_items_key_is_still_that_object(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    service, config_map = mutated(tmp_path, service=lambda s: s.update(items=[{"kind": "Other"}]))
+    assert adopt(service, config_map).code == 0
+
+
+def test_an_empty_list_is_refused(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    empty = write(tmp_path, "empty.yaml", {"apiVersion": "v1", "kind": "List", "items": []})
+    refused(adopt(empty, fixture("published", "configmap")), f"{empty}: items: [] is not one object")
+
+
+@pytest.mark.parametrize("name", ["", None])
+def test_a_sidecar_or_an_account_without_a_name(adopt: Callable[..., Result], tmp_path: Path, name: Any) -> None:
+    def nameless(service: dict[str, Any]) -> None:
+        sidecars_of(service).append({"name": name, "dockerImage": "busybox"})
+        accounts_of(service).append({"name": name, "address": "https://quay.io"})
+
+    service, config_map = mutated(tmp_path, service=nameless)
+    refused(
+        adopt(service, config_map),
+        'sidecars.spin-clouddriver[1]: {"name": ' + ('""' if name == "" else "null"),
+        "is not a sidecar with a name",
+        'dockerRegistry.accounts[1]: {"name": ',
+        "is not a docker account with a name",
+    )
+
+
+def test_profile_accounts_are_not_halyard_style(adopt: Callable[..., Result]) -> None:
+    for setup in ("published", "two-managers", "ha-armory"):
+        result = adopt(fixture(setup, "spinnakerservice"), fixture(setup, "configmap"), setup)
+        assert result.code == 0 and "Halyard" not in result.stdout
 
 
 def test_the_default_out_is_the_stack_file_in_stacks(

@@ -198,16 +198,14 @@ class _Reader:
             return None
         return value
 
-    def entries(self, path: Path_, what: str) -> tuple[Entry, ...]:
-        items = self.at(path, list, f"a list of {what}") or []
+    def entries(self, path: Path_, kind: str) -> tuple[Entry, ...]:
+        items = self.at(path, list, f"a list of {kind}s") or []
         found = []
         for index, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
                 found.append(Entry(item, (*path, index)))
             else:
-                self.problems.append(
-                    Problem(self.file, key_of((*path, index)), item, f"is not {what[:-1]} with a name")
-                )
+                self.problems.append(Problem(self.file, key_of((*path, index)), item, f"is not a {kind} with a name"))
         return tuple(found)
 
     def required_text(self, path: Path_) -> str:
@@ -233,8 +231,8 @@ def read_spinnaker_service(path: Path) -> SpinnakerServiceInput:
     sidecar_map = read.at(SIDECARS, dict, "a mapping of service names to sidecar lists") or {}
     present = [key for key in SIDECAR_KEYS[False] if key in sidecar_map]
     sidecar_key = next((key for key in SIDECAR_KEYS[ha] if key in sidecar_map), None)
-    sidecars = read.entries((*SIDECARS, sidecar_key), "sidecars") if sidecar_key else ()
-    accounts = read.entries(PROFILE_ACCOUNTS, "docker accounts") + read.entries(HALYARD_ACCOUNTS, "docker accounts")
+    sidecars = read.entries((*SIDECARS, sidecar_key), "sidecar") if sidecar_key else ()
+    accounts = read.entries(PROFILE_ACCOUNTS, "docker account") + read.entries(HALYARD_ACCOUNTS, "docker account")
     managed = read.at(("metadata", "managedFields"), list, "a list")
     annotations = read.at(("metadata", "annotations"), dict, "a mapping") or {}
     service_account = read.at(
