@@ -9,6 +9,7 @@ The expectations are read from the fixtures here, independently of tools/adopt_*
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 import re
 from collections.abc import Callable
@@ -351,6 +352,18 @@ def test_the_stack_file_and_the_steps_are_as_pinned(
         assert max(len(line) for line in text.splitlines() if not line.lstrip().startswith("#")) <= 200
 
 
+@pytest.mark.parametrize("name", SETUPS)
+def test_the_steps_are_wrapped_at_116_columns_and_commands_never(name: str) -> None:
+    lines = (FIXTURES / name / "expected-stdout.txt").read_text(encoding="utf-8").splitlines()
+    for line, following in itertools.pairwise(lines):
+        if line.startswith("      "):
+            continue  # a command or a listing: whole, however long
+        assert len(line) <= 116, line
+        continues = following.startswith("    ") and not following.startswith("      ")
+        if continues:
+            assert len(line) + 1 + len(following.split()[0]) > 116, "broken before the width was reached"
+
+
 # --- stdout: access and the migration steps ---------------------------------------------------------------------
 
 
@@ -450,7 +463,7 @@ def mutated(
     for name, change in documents.items():
         document = copy.deepcopy(load(setup, name))
         if change is not None:
-            document = change(document) or document
+            change(document)
         paths.append(write(tmp_path, f"{name}.yaml", document))
     return paths[0], paths[1]
 
@@ -632,8 +645,27 @@ def test_without_the_config_map_adopt_names_the_one_to_fetch(adopt: Callable[...
     refused(
         adopt(fixture("ha-armory", "spinnakerservice"), None),
         "--config-map: is required",
-        "kubectl get configmap ecr-token-refresh -n spinnaker-prod -o yaml > ecr-token-refresh.yaml",
+        "(kubectl get configmap ecr-token-refresh -n spinnaker-prod -o yaml > ecr-token-refresh.yaml)",
     )
+
+
+def test_without_the_config_map_every_mounted_one_is_named(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    def two_mounts(service: dict[str, Any]) -> None:
+        sidecars_of(service)[0]["configMapVolumeMounts"].append({"configMapName": "extra-ca", "mountPath": "/ca"})
+
+    service, _ = mutated(tmp_path, service=two_mounts)
+    refused(
+        adopt(service, None),
+        "(kubectl get configmap token-refresh-config -n spinnaker -o yaml > token-refresh-config.yaml; "
+        "kubectl get configmap extra-ca -n spinnaker -o yaml > extra-ca.yaml)",
+    )
+
+
+def test_without_the_config_map_or_a_mount_the_usual_name_is_suggested(
+    adopt: Callable[..., Result], tmp_path: Path
+) -> None:
+    service, _ = mutated(tmp_path, service=lambda s: sidecars_of(s)[0].pop("configMapVolumeMounts"))
+    refused(adopt(service, None), "(kubectl get configmap token-refresh-config -n spinnaker -o yaml > token-")
 
 
 @pytest.mark.parametrize("text", ["spec: [\n", "- a\n- b\n", ""])
@@ -643,7 +675,14 @@ def test_unreadable_yaml(adopt: Callable[..., Result], tmp_path: Path, text: str
 
 
 def test_a_missing_file(adopt: Callable[..., Result], tmp_path: Path) -> None:
-    refused(adopt(tmp_path / "nope.yaml", fixture("published", "configmap")), "nope.yaml: cannot be read")
+    missing = tmp_path / "nope.yaml"
+    refused(adopt(missing, fixture("published", "configmap")), f"{missing}: cannot be read: No such file or directory")
+
+
+def test_a_file_that_is_not_utf_8(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("kind: Zürich\n".encode("latin-1"))
+    refused(adopt(latin, fixture("published", "configmap")), f"{latin}: cannot be read: 'utf-8' codec can't decode")
 
 
 def test_a_list_of_one_object_is_that_object_and_of_two_is_refused(

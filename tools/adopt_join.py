@@ -105,10 +105,9 @@ def find_token_sidecar(service: SpinnakerServiceInput, config_map: ConfigMapInpu
         )
     if config_map is None:
         mounted = [name for s in (named or service.sidecars) for name in _config_map_names(s)]
-        fetch = (
-            f"kubectl get configmap {mounted[0]} -n {service.namespace} -o yaml > {mounted[0]}.yaml"
-            if mounted
-            else f"kubectl get configmap token-refresh-config -n {service.namespace} -o yaml"
+        fetch = "; ".join(
+            f"kubectl get configmap {name} -n {service.namespace} -o yaml > {name}.yaml"
+            for name in mounted or ["token-refresh-config"]
         )
         raise AdoptError(
             [f"--config-map: is required: the registries and the interval are in the sidecar's config.yaml ({fetch})"]

@@ -141,7 +141,6 @@ def check_stack_file(text: str, stack: str, sources: Sources, out: str) -> None:
             project=PROJECT,
             stack=stack,
             region=config.get("aws:region"),
-            other_keys=tuple(key for key in config if key.partition(":")[0] != PROJECT),
         )
     except SettingsError as error:
         raise AdoptError(
