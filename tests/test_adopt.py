@@ -24,6 +24,9 @@ import yaml
 from components.model import ACCESS_MODES, PROJECT
 from components.settings import SettingsError
 from tools.adopt import main
+from tools.adopt_inputs import read_config_map, read_spinnaker_service
+from tools.adopt_join import adopt as join
+from tools.adopt_migration import migration_steps
 from tools.offline import ProgramRun, run_program
 from tools.stack_files import read_stack_config
 from tools.stack_schema import SCHEMA_LINE, stack_file_schema
@@ -489,6 +492,12 @@ def test_not_a_spinnaker_service(adopt: Callable[..., Result], tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize("kind", ["StatefulSet", "Deployment", None])
+def test_another_kind_in_the_spinnaker_group(adopt: Callable[..., Result], tmp_path: Path, kind: Any) -> None:
+    service, config_map = mutated(tmp_path, service=lambda s: s.update(kind=kind))
+    refused(adopt(service, config_map), f"{service}: kind: ")
+
+
 def test_a_spinnaker_service_of_another_version(adopt: Callable[..., Result], tmp_path: Path) -> None:
     service, config_map = mutated(tmp_path, service=lambda s: s.update(apiVersion="spinnaker.io/v1alpha1"))
     refused(adopt(service, config_map), f"{service}: apiVersion: 'spinnaker.io/v1alpha1' is not one of")
@@ -521,15 +530,16 @@ def test_an_account_reading_a_password_file_no_registry_writes(adopt: Callable[.
     )
 
 
-def test_an_account_at_another_address_than_its_registry(adopt: Callable[..., Result], tmp_path: Path) -> None:
-    def elsewhere(service: dict[str, Any]) -> None:
-        accounts_of(service)[0]["address"] = "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com"
-
-    service, config_map = mutated(tmp_path, service=elsewhere)
+@pytest.mark.parametrize(
+    "address", ["https://123456789012.dkr.ecr.eu-west-1.amazonaws.com", "https://quay.io", "http://0.0.0.0"]
+)
+def test_an_account_at_another_address_than_its_registry(
+    adopt: Callable[..., Result], tmp_path: Path, address: str
+) -> None:
+    service, config_map = mutated(tmp_path, service=lambda s: accounts_of(s)[0].update(address=address))
     refused(
         adopt(service, config_map),
-        "accounts[0].address: 'https://123456789012.dkr.ecr.eu-west-1.amazonaws.com' is not "
-        "https://123456789012.dkr.ecr.us-west-2.amazonaws.com",
+        f"accounts[0].address: '{address}' is not https://123456789012.dkr.ecr.us-west-2.amazonaws.com",
         "that registry does not feed this account",
     )
 
@@ -614,13 +624,31 @@ def test_two_sidecars_named_token_refresh(adopt: Callable[..., Result], tmp_path
     refused(
         adopt(service, config_map),
         f"{service}: spec.spinnakerConfig.config.deploymentEnvironment.sidecars.spin-clouddriver[1].name: "
-        "'token-refresh' is a second sidecar of that name",
+        "'token-refresh' is a second sidecar of that name (the first is "
+        "spec.spinnakerConfig.config.deploymentEnvironment.sidecars.spin-clouddriver[0])",
     )
+
+
+def test_sidecars_named_otherwise_are_not_token_refresh(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    def others(service: dict[str, Any]) -> None:
+        sidecars_of(service).insert(0, {"name": "vault-agent", "dockerImage": "hashicorp/vault:1.15"})
+        sidecars_of(service)[1]["name"] = "ecr-refresh"
+
+    service, config_map = mutated(tmp_path, service=others)
+    result = adopt(service, config_map)
+    assert result.code == 0, result.stderr
+    assert read_stack_config(result.out)[f"{PROJECT}:spinnaker"]["extraSidecars"] == [
+        {"name": "vault-agent", "dockerImage": "hashicorp/vault:1.15"}
+    ]
 
 
 def test_no_sidecar_mounts_the_config_map(adopt: Callable[..., Result], tmp_path: Path) -> None:
     service, config_map = mutated(tmp_path, config_map=lambda c: c["metadata"].update(name="other-config"))
-    refused(adopt(service, config_map), 'sidecars.spin-clouddriver: ["token-refresh"] is not one sidecar that mounts')
+    refused(
+        adopt(service, config_map),
+        'sidecars.spin-clouddriver: ["token-refresh"] is not one sidecar that mounts',
+        "mounted by none of them",
+    )
 
 
 def test_a_config_map_of_another_namespace(adopt: Callable[..., Result], tmp_path: Path) -> None:
@@ -652,6 +680,10 @@ def test_without_the_config_map_adopt_names_the_one_to_fetch(adopt: Callable[...
 def test_without_the_config_map_every_mounted_one_is_named(adopt: Callable[..., Result], tmp_path: Path) -> None:
     def two_mounts(service: dict[str, Any]) -> None:
         sidecars_of(service)[0]["configMapVolumeMounts"].append({"configMapName": "extra-ca", "mountPath": "/ca"})
+        mounts = [{"configMapName": "fluent-bit", "mountPath": "/fluent-bit/etc"}]
+        sidecars_of(service).append(
+            {"name": "log-shipper", "dockerImage": "fluent-bit", "configMapVolumeMounts": mounts}
+        )
 
     service, _ = mutated(tmp_path, service=two_mounts)
     refused(
@@ -659,6 +691,15 @@ def test_without_the_config_map_every_mounted_one_is_named(adopt: Callable[..., 
         "(kubectl get configmap token-refresh-config -n spinnaker -o yaml > token-refresh-config.yaml; "
         "kubectl get configmap extra-ca -n spinnaker -o yaml > extra-ca.yaml)",
     )
+
+
+def test_without_the_config_map_a_sidecar_named_otherwise_is_read(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    def rename(service: dict[str, Any]) -> None:
+        environment = service["spec"]["spinnakerConfig"]["config"]["deploymentEnvironment"]
+        environment["sidecars"]["clouddriver"][0]["name"] = "ecr-refresh"
+
+    service, _ = mutated(tmp_path, "ha-armory", service=rename)
+    refused(adopt(service, None), "(kubectl get configmap ecr-token-refresh -n spinnaker-prod -o yaml > ecr-token-")
 
 
 def test_without_the_config_map_or_a_mount_the_usual_name_is_suggested(
@@ -736,9 +777,35 @@ def test_an_existing_file_is_kept_unless_forced(adopt: Callable[..., Result], tm
     assert existing.read_text().startswith(SCHEMA_LINE)
 
 
-def test_an_ecr_account_with_another_username_is_refused(adopt: Callable[..., Result], tmp_path: Path) -> None:
-    service, config_map = mutated(tmp_path, service=lambda s: accounts_of(s)[0].update(username="aws"))
-    refused(adopt(service, config_map), "spinnaker-ecr:registries[0].username: 'aws' is set by this program")
+@pytest.mark.parametrize("username", ["aws", "ADMIN"])
+def test_an_ecr_account_with_another_username_is_refused(
+    adopt: Callable[..., Result], tmp_path: Path, username: str
+) -> None:
+    service, config_map = mutated(tmp_path, service=lambda s: accounts_of(s)[0].update(username=username))
+    refused(adopt(service, config_map), f"spinnaker-ecr:registries[0].username: '{username}' is set by this program")
+
+
+def test_only_the_username_aws_is_dropped(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    options = {"environment": "AWS", "accountType": "AWS", "email": "AWS"}
+    service, config_map = mutated(tmp_path, service=lambda s: accounts_of(s)[0].update(options))
+    result = adopt(service, config_map)
+    (registry,) = read_stack_config(result.out)[f"{PROJECT}:registries"]
+    assert {key: registry.get(key) for key in options} == options and "username" not in registry
+
+
+def test_a_password_file_moving_to_the_programs_path_is_said(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    service, config_map = mutated(
+        tmp_path,
+        service=lambda s: accounts_of(s)[0].update(passwordFile="/etc/passwords/a.pass"),
+        config_map=config_yaml(
+            'interval: 30m\nregistries:\n- registryId: "123456789012"\n  region: us-west-2\n'
+            "  passwordFile: /etc/passwords/a.pass\n"
+        ),
+    )
+    result = adopt(service, config_map)
+    assert "my-ecr-registry: passwordFile /etc/passwords/a.pass becomes /etc/passwords/my-ecr-registry.pass" in (
+        result.stdout
+    )
 
 
 def test_only_halyards_own_fields_present_are_dropped(adopt: Callable[..., Result], tmp_path: Path) -> None:
@@ -784,6 +851,10 @@ def test_text_beyond_ascii_stays_readable(adopt: Callable[..., Result], tmp_path
 def test_an_object_with_a_stray_items_key_is_still_that_object(adopt: Callable[..., Result], tmp_path: Path) -> None:
     service, config_map = mutated(tmp_path, service=lambda s: s.update(items=[{"kind": "Other"}]))
     assert adopt(service, config_map).code == 0
+    holder = {"apiVersion": "v1", "kind": "ConfigMap", "items": [load("published", "spinnakerservice")]}
+    refused(
+        adopt(write(tmp_path, "holder.yaml", holder), config_map, "other"), "kind: 'ConfigMap' is not SpinnakerService"
+    )
 
 
 def test_an_empty_list_is_refused(adopt: Callable[..., Result], tmp_path: Path) -> None:
@@ -811,6 +882,33 @@ def test_profile_accounts_are_not_halyard_style(adopt: Callable[..., Result]) ->
     for setup in ("published", "two-managers", "ha-armory"):
         result = adopt(fixture(setup, "spinnakerservice"), fixture(setup, "configmap"), setup)
         assert result.code == 0 and "Halyard" not in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["--stack", "--spinnaker-service"])
+def test_stack_and_spinnaker_service_are_required(missing: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = {"--stack": "x", "--spinnaker-service": str(fixture("published", "spinnakerservice"))}
+    del argv[missing]
+    with pytest.raises(SystemExit) as exited:
+        main([item for pair in argv.items() for item in pair])
+    assert exited.value.code == 2 and f"the following arguments are required: {missing}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["/0/Pulumi.x.yaml", "/~/Pulumi.x.yaml"])
+def test_a_stack_file_outside_stacks_is_never_taken_for_it(out: str) -> None:
+    service = read_spinnaker_service(fixture("published", "spinnakerservice"))
+    adoption = join(service, read_config_map(fixture("published", "configmap")))
+    steps = migration_steps(adoption, "x", out, None)
+    assert f"python -m tools.render --config-file {out} --stack x\n" in steps
+
+
+def test_a_long_path_is_never_broken(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    out = deep / "Pulumi.x.yaml"
+    argv = ["--spinnaker-service", str(fixture("published", "spinnakerservice"))]
+    result = adopt(None, fixture("published", "configmap"), "x", *argv, "--out", str(out))
+    assert len(str(out)) > 116 and result.code == 0
+    assert f"\n    {out}:" in result.stdout, "a path wider than a line gets a line of its own, whole"
 
 
 def test_the_default_out_is_the_stack_file_in_stacks(

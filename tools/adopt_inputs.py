@@ -354,4 +354,4 @@ def _unquoted_registry_ids(text: str) -> dict[int, str]:
 def _mapping_value(node: Any, key: str) -> Any:
     if not isinstance(node, yaml.MappingNode):
         return None
-    return next((value for name, value in node.value if getattr(name, "value", None) == key), None)
+    return {getattr(name, "value", None): value for name, value in node.value}.get(key)
