@@ -12,6 +12,8 @@ import copy
 import itertools
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +29,8 @@ from tools.adopt import main
 from tools.adopt_inputs import read_config_map, read_spinnaker_service
 from tools.adopt_join import adopt as join
 from tools.adopt_migration import migration_steps
-from tools.offline import ProgramRun, run_program
-from tools.stack_files import read_stack_config
+from tools.offline import ROOT, ProgramRun, run_program
+from tools.stack_files import read_stack_config, stack_file
 from tools.stack_schema import SCHEMA_LINE, stack_file_schema
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "adopt"
@@ -391,6 +393,16 @@ def test_two_managers_are_named_and_patch_force_is_set_for_the_first_up(adopt: C
     assert "patchForce: true  # first pulumi up only" in result.text
 
 
+def test_every_other_manager_counts_wherever_it_is_listed(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    service = load("two-managers", "spinnakerservice")
+    fields = service["metadata"]["managedFields"]
+    fields.insert(0, fields.pop())  # the status subresource's manager first
+    fields[2]["manager"] = "terraform"  # sorts after this stack's own manager
+    result = adopt(write(tmp_path, "ss.yaml", service), fixture("two-managers", "configmap"), "staging")
+    assert "dockerRegistry.accounts: terraform (Update)" in result.stdout
+    assert "sidecars.spin-clouddriver: argocd-controller (Apply)" in result.stdout
+
+
 def test_this_stacks_own_manager_does_not_count(adopt: Callable[..., Result], tmp_path: Path) -> None:
     service = load("two-managers", "spinnakerservice")
     for entry in service["metadata"]["managedFields"]:
@@ -640,6 +652,31 @@ def test_sidecars_named_otherwise_are_not_token_refresh(adopt: Callable[..., Res
     assert read_stack_config(result.out)[f"{PROJECT}:spinnaker"]["extraSidecars"] == [
         {"name": "vault-agent", "dockerImage": "hashicorp/vault:1.15"}
     ]
+
+
+def test_two_sidecars_mount_the_config_map(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    def copy_of_it(service: dict[str, Any]) -> None:
+        sidecars_of(service).append({**sidecars_of(service)[0], "name": "token-refresh-2"})
+
+    service, config_map = mutated(tmp_path, service=copy_of_it)
+    refused(
+        adopt(service, config_map),
+        "is not one sidecar that mounts ConfigMap 'token-refresh-config'",
+        "mounted by spec.spinnakerConfig.config.deploymentEnvironment.sidecars.spin-clouddriver[0], "
+        "spec.spinnakerConfig.config.deploymentEnvironment.sidecars.spin-clouddriver[1]",
+    )
+
+
+def test_no_sidecars_at_all(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    def none(service: dict[str, Any]) -> None:
+        del service["spec"]["spinnakerConfig"]["config"]["deploymentEnvironment"]
+
+    service, config_map = mutated(tmp_path, service=none)
+    refused(
+        adopt(service, config_map),
+        f"{service}: spec.spinnakerConfig.config.deploymentEnvironment.sidecars.spin-clouddriver: has no token-refresh "
+        "sidecar: adopt moves the published procedure's setup",
+    )
 
 
 def test_no_sidecar_mounts_the_config_map(adopt: Callable[..., Result], tmp_path: Path) -> None:
@@ -899,6 +936,34 @@ def test_a_stack_file_outside_stacks_is_never_taken_for_it(out: str) -> None:
     adoption = join(service, read_config_map(fixture("published", "configmap")))
     steps = migration_steps(adoption, "x", out, None)
     assert f"python -m tools.render --config-file {out} --stack x\n" in steps
+
+
+def test_the_stack_file_in_stacks_is_rendered_by_its_stack_name() -> None:
+    service = read_spinnaker_service(fixture("published", "spinnakerservice"))
+    adoption = join(service, read_config_map(fixture("published", "configmap")))
+    steps = migration_steps(adoption, "x", str(stack_file("x")), None)
+    assert "python -m tools.render --stack x\n" in steps and "there first" not in steps
+
+
+def test_the_command_runs_as_a_module_from_the_repository_root(tmp_path: Path) -> None:
+    """Outside pytest's pythonpath: the sidecar's config parser must still be found."""
+    out = tmp_path / "Pulumi.x.yaml"
+    argv = ["--spinnaker-service", str(fixture("published", "spinnakerservice"))]
+    argv += ["--config-map", str(fixture("published", "configmap")), "--stack", "x", "--out", str(out)]
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.adopt", *argv], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Wrote {out}.") and out.read_text().startswith(SCHEMA_LINE)
+
+
+def test_a_failed_write_leaves_no_temporary_file(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    taken = tmp_path / "Pulumi.adopted.yaml"
+    taken.mkdir()  # os.replace cannot put a file over a directory
+    result = adopt(fixture("published", "spinnakerservice"), fixture("published", "configmap"), "adopted", "--force")
+    assert result.code == 2 and "nothing written" in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["Pulumi.adopted.yaml"]
 
 
 def test_a_long_path_is_never_broken(adopt: Callable[..., Result], tmp_path: Path) -> None:
