@@ -830,6 +830,22 @@ def test_only_the_username_aws_is_dropped(adopt: Callable[..., Result], tmp_path
     assert {key: registry.get(key) for key in options} == options and "username" not in registry
 
 
+def test_an_unknown_account_key_valued_aws_is_kept_and_refused(adopt: Callable[..., Result], tmp_path: Path) -> None:
+    service, config_map = mutated(tmp_path, service=lambda s: accounts_of(s)[0].update(zone="AWS"))
+    refused(adopt(service, config_map), "spinnaker-ecr:registries[0].zone: 'AWS' is not a known key")
+
+
+def test_a_halyard_group_membership_that_is_not_a_list_is_kept_and_refused(
+    adopt: Callable[..., Result], tmp_path: Path
+) -> None:
+    def membership(service: dict[str, Any]) -> None:
+        account = service["spec"]["spinnakerConfig"]["config"]["providers"]["dockerRegistry"]["accounts"][0]
+        account["requiredGroupMembership"] = "team-a"
+
+    service, config_map = mutated(tmp_path, "halyard-style", service=membership)
+    refused(adopt(service, config_map), "registries[0].requiredGroupMembership: 'team-a' is not a known key")
+
+
 def test_a_password_file_moving_to_the_programs_path_is_said(adopt: Callable[..., Result], tmp_path: Path) -> None:
     service, config_map = mutated(
         tmp_path,
