@@ -3,10 +3,12 @@
 `up` generates a CA, serving and client certificates and a service-account signing key, starts etcd and
 kube-apiserver on 127.0.0.1 (free ports), writes DIR/kubeconfig, installs the CRDs in e2e/crds/ (SpinnakerService in
 both groups, ExternalSecret, ECRAuthorizationToken), prints the kubeconfig path and returns, leaving both running.
-`down` stops both and removes DIR. The binaries come from .e2e/bin (`make e2e-tools`).
+`down` stops them and removes DIR. The binaries come from .e2e/bin (`make e2e-tools`).
 
-What it is not: no controller manager, scheduler or kubelet. No default service accounts, no garbage collection,
-no pods run, and a namespace deletion never finishes. A test that needs a controller's status sets it itself.
+Beside them runs kube-controller-manager with only the controllers objects need to come and go: the garbage
+collector (pulumi-kubernetes deletes in the foreground, which only it finishes), namespaces, service accounts and
+their tokens. What it is not: no scheduler, no kubelet, so no pod ever runs; no Spinnaker operator and no External
+Secrets controller: a test that needs such a controller's status sets it itself.
 """
 
 from __future__ import annotations
@@ -215,6 +217,25 @@ def apiserver_command(directory: Path, ports: Ports) -> list[str]:
     ]
 
 
+CONTROLLERS = ("garbagecollector", "namespace", "serviceaccount", "serviceaccount-token")
+
+
+def controller_manager_command(directory: Path) -> list[str]:
+    pki = directory / "pki"
+    return [
+        str(binary("kube-controller-manager")),
+        f"--kubeconfig={directory / 'kubeconfig'}",
+        f"--controllers={','.join(CONTROLLERS)}",
+        "--bind-address=127.0.0.1",
+        "--secure-port=0",
+        "--leader-elect=false",
+        f"--service-account-private-key-file={pki / 'sa.key'}",
+        f"--root-ca-file={pki / 'ca.crt'}",
+        "--use-service-account-credentials=false",
+        "--v=1",
+    ]
+
+
 def _start(command: list[str], log: Path) -> int:
     with log.open("ab") as output:
         # Its own session: it outlives this command and a Ctrl-C in the shell that ran `up`.
@@ -279,7 +300,7 @@ def install_crds(api: KubernetesApi) -> list[str]:
 def up(directory: Path) -> Path:
     if directory.exists() and any(directory.iterdir()):
         raise ClusterError(f"--dir {directory}: exists and is not empty (run `down --dir {directory}` first)")
-    for name in ("etcd", "kube-apiserver"):
+    for name in ("etcd", "kube-apiserver", "kube-controller-manager"):
         binary(name)
     directory.mkdir(parents=True, exist_ok=True)
     directory = directory.resolve()
@@ -293,6 +314,10 @@ def up(directory: Path) -> Path:
         kubeconfig = write_kubeconfig(directory, f"https://127.0.0.1:{ports.api}")
         api = KubernetesApi(credentials_from_kubeconfig(kubeconfig))
         _wait_ready(api, pids, directory)
+        pids["kube-controller-manager"] = _start(
+            controller_manager_command(directory), directory / "kube-controller-manager.log"
+        )
+        (directory / PIDS_FILE).write_text(json.dumps(pids), encoding="utf-8")
         install_crds(api)
     except BaseException:
         for pid in pids.values():
@@ -305,8 +330,8 @@ def down(directory: Path) -> None:
     pids_file = directory / PIDS_FILE
     if pids_file.exists():
         pids = json.loads(pids_file.read_text(encoding="utf-8"))
-        # The API server first, so it does not log a storm of etcd errors on the way down.
-        for name in ("kube-apiserver", "etcd"):
+        # Clients first, then the API server, so none logs a storm of errors on the way down.
+        for name in ("kube-controller-manager", "kube-apiserver", "etcd"):
             if name in pids:
                 stop(int(pids[name]))
     shutil.rmtree(directory, ignore_errors=True)

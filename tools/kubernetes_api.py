@@ -48,6 +48,8 @@ class KubernetesApi:
     def __init__(self, credentials: Credentials, timeout: float = 30.0) -> None:
         self.credentials = credentials
         self.session = requests.Session()
+        # Loopback and our own CA only: REQUESTS_CA_BUNDLE or a proxy from the environment would override both.
+        self.session.trust_env = False
         self.session.verify = str(credentials.ca_file)
         self.session.cert = (str(credentials.cert_file), str(credentials.key_file))
         self.timeout = timeout
