@@ -234,6 +234,12 @@ CASES: list[Case] = [
     Case("tag int timestamp", value("!!int 2001-01-01"), refuse="cannot decode !!str `2001-01-01` as a !!int"),
     Case("tag int float", value("!!int 1.5"), refuse="cannot decode !!float `1.5` as a !!int"),
     Case("tag float overflow", value("!!float 1e400"), refuse="cannot decode !!str `1e400` as a !!float"),
+    Case(
+        "tag binary not utf-8",
+        value("!!binary /w=="),
+        refuse="!!binary value is not UTF-8 text",
+        deliberate="the CLI passes bytes that are not UTF-8 on, mangled to U+FFFD",
+    ),
     Case("tag binary invalid", value('!!binary "aGVs bG8="'), refuse="invalid base64"),
     # Secure values: ciphertext at the top, an object inside.
     Case("secure", value("{secure: v1:AAAA}")),
