@@ -312,3 +312,19 @@ def test_suggest_key_prefers_the_closest_and_takes_any_iterable() -> None:
         "spinnaker-ecr:access"
     )
     assert suggest_key("x", []) is None
+
+
+def test_suggest_key_compares_namespaces_only_for_the_same_name() -> None:
+    assert suggest_key("spinaker-ecr:access", ["spinnaker-ecr:tokenRefresh"]) is None
+    assert suggest_key("spinaker-ecr:access", ["spinnaker-ecr:tokenRefresh", "spinnaker-ecr:access"]) == (
+        "spinnaker-ecr:access"
+    )
+
+
+def test_aliases_that_expand_past_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tools.pulumi_yaml._MAX_DECODED_NODES", 9)
+    text = "config:\n  a:b: &x [1, 2]\n  a:c: *x\n"  # the document, config, the list and its items, the alias and again
+    assert read(text).config == {"a:b": [1, 2], "a:c": [1, 2]}
+    assert refusal(text + "  a:d: 3\n") == (
+        f"{SOURCE}:4: its aliases expand to more than 9 values; write the values out; the Pulumi CLI refuses the file"
+    )

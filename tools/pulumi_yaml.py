@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -254,7 +254,13 @@ _WORDS: dict[str, tuple[str, Any]] = {
     **dict.fromkeys(["-.inf", "-.Inf", "-.INF"], (_FLOAT, -math.inf)),
     "<<": (_MERGE, "<<"),
 }
-_HINTS = {**dict.fromkeys("+-", "S"), **dict.fromkeys("0123456789", "D"), **dict.fromkeys("yYnNtTfFoO~", "M"), ".": "."}
+_HINTS = {
+    **dict.fromkeys("+-", "S"),
+    **dict.fromkeys("0123456789", "D"),
+    **dict.fromkeys("yYnNtTfFoO~", "M"),
+    ".": ".",
+    "": "N",
+}
 _YAML_STYLE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INT64 = 1 << 63
 _PREFIX_BASES = {"b": 2, "o": 8, "x": 16}
@@ -286,7 +292,7 @@ def _resolve(tag: str, text: str) -> tuple[str, Any]:
 
 
 def _resolve_text(text: str, tag: str) -> tuple[str, Any]:
-    hint = _HINTS.get(text[:1], "N" if text == "" else None)
+    hint = _HINTS.get(text[:1])
     if hint is None or tag == _STR:
         return _STR, text
     if text in _WORDS:
@@ -307,14 +313,11 @@ def _resolve_number(plain: str, text: str) -> tuple[str, Any]:
             return _INT, number
     if _YAML_STYLE_FLOAT.fullmatch(plain) and (number := _go_parse_float(plain)) is not None:
         return _FLOAT, number
-    for prefix, base in (("0b", 2), ("0o", 8)):
-        if plain.startswith(prefix):
-            number = _go_parse_int(plain[2:], base)
-            return (_INT, number) if number is not None else (_STR, text)
-        if plain.startswith("-" + prefix):
-            number = _go_parse_int("-" + plain[3:], base)
-            return (_INT, number) if number is not None else (_STR, text)
-    return _STR, text
+    # yaml.v3 then tries the digits after 0b or 0o with strconv.ParseInt, which takes a sign there: 0b-1 is -1. (Its
+    # -0b and -0o tries can never succeed once ParseInt(base 0) has failed.)
+    base = {"0b": 2, "0o": 8}.get(plain[:2])
+    number = _go_parse_int(plain[2:], base) if base else None
+    return (_INT, number) if number is not None else (_STR, text)
 
 
 def _go_parse_int_base0(text: str) -> int | None:
@@ -550,8 +553,7 @@ class _GoKey:
     value: Any
 
 
-@dataclass(frozen=True)
-class _Origin:
+class _Origin(NamedTuple):
     node: _Node
     line: int
 
@@ -578,7 +580,7 @@ class _Decoder:
     def _value(self, node: _Node, line: int | None) -> _Item:
         self._decoded += 1
         if self._decoded > _MAX_DECODED_NODES:
-            raise _Refused("its aliases expand to more than 100000 values; write the values out")
+            raise _Refused(f"its aliases expand to more than {_MAX_DECODED_NODES} values; write the values out")
         if node.kind == "alias":
             return self._alias(node, lambda target: self.value(target, line or node.line))
         if node.kind == "scalar":
@@ -658,7 +660,6 @@ def _go_key(value: Any) -> Any:
     return _GoKey(tag, value)
 
 
-@dataclass(frozen=True, eq=False)
 class _NaN:
     """A NaN map key: never equal to another, as in Go, so its value cannot be looked up again (it becomes null)."""
 
@@ -852,7 +853,7 @@ class _Loader:
         written: dict[str, Any] = {}
         for raw, child in mapping.entries.items():
             name = _go_v(raw)
-            for text in {name, _yaml_text(raw.value) if raw.tag != _STR else raw.value}:
+            for text in dict.fromkeys([name, _yaml_text(raw.value) if raw.tag != _STR else raw.value]):
                 if text in written and written[text] is not raw:
                     raise StackFileError(
                         f"{self._where(child)}{_key_path(key, path)}: the keys {_key_repr(written[text])} and "
