@@ -308,7 +308,7 @@ def _resolve_text(text: str, tag: str) -> tuple[str, Any]:
 
 
 def _resolve_number(plain: str, text: str) -> tuple[str, Any]:
-    for parse in (_go_parse_int_base0, _go_parse_uint_base0):
+    for parse in (_go_parse_int, _go_parse_uint):
         if (number := parse(plain)) is not None:
             return _INT, number
     if _YAML_STYLE_FLOAT.fullmatch(plain) and (number := _go_parse_float(plain)) is not None:
@@ -320,31 +320,23 @@ def _resolve_number(plain: str, text: str) -> tuple[str, Any]:
     return (_INT, number) if number is not None else (_STR, text)
 
 
-def _go_parse_int_base0(text: str) -> int | None:
-    """strconv.ParseInt(text, 0, 64)."""
+def _go_parse_int(text: str, base: int = 0) -> int | None:
+    """strconv.ParseInt(text, base, 64) for text without underscores: a sign, then what ParseUint takes."""
     sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text[1:] if text[:1] == "+" else text)
-    magnitude = _go_parse_uint_base0(digits)
+    magnitude = _go_parse_uint(digits, base)
     if magnitude is None or magnitude > _INT64 or (sign == 1 and magnitude == _INT64):
         return None
     return sign * magnitude
 
 
-def _go_parse_uint_base0(text: str) -> int | None:
-    """strconv.ParseUint(text, 0, 64) for text without underscores: 0x, 0o, 0b prefixes; a leading 0 is octal."""
-    if text[:1] != "0":
-        return _digits(text, 10)
+def _go_parse_uint(text: str, base: int = 0) -> int | None:
+    """strconv.ParseUint(text, base, 64) for text without underscores; base 0 reads a 0x, 0o or 0b prefix, and a
+    leading 0 as octal."""
+    if base or text[:1] != "0":
+        return _digits(text, base or 10)
     if len(text) >= 3 and text[1].lower() in _PREFIX_BASES:
         return _digits(text[2:], _PREFIX_BASES[text[1].lower()])
     return 0 if text == "0" else _digits(text[1:], 8)
-
-
-def _go_parse_int(text: str, base: int) -> int | None:
-    """strconv.ParseInt(text, base, 64) for base 2 or 8: a sign is allowed, no prefix."""
-    sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text[1:] if text[:1] == "+" else text)
-    magnitude = _digits(digits, base)
-    if magnitude is None or magnitude > _INT64 or (sign == 1 and magnitude == _INT64):
-        return None
-    return sign * magnitude
 
 
 def _digits(digits: str, base: int) -> int | None:
