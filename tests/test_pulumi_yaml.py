@@ -328,3 +328,31 @@ def test_aliases_that_expand_past_the_limit_are_refused(monkeypatch: pytest.Monk
     assert refusal(text + "  a:d: 3\n") == (
         f"{SOURCE}:4: its aliases expand to more than 9 values; write the values out; the Pulumi CLI refuses the file"
     )
+
+
+def test_suggest_key_takes_a_score_of_three_quarters_and_the_first_of_equals() -> None:
+    assert suggest_key("x:abcd", ["x:abce"]) == "x:abce"
+    assert suggest_key("x:abcd", ["x:abce", "x:abcf"]) == "x:abce"
+    assert suggest_key("x:abc", ["x:abd"]) is None
+
+
+def test_suggest_key_does_not_match_names_across_unrelated_namespaces() -> None:
+    assert suggest_key("spinnaker-ecr:regoin", ["aws:region"]) is None
+    assert suggest_key("aws:regoin", ["zone:region"]) is None
+
+
+def test_an_alias_in_a_list_is_placed_where_the_alias_is_written() -> None:
+    stack = read("config:\n  a:l:\n    - &x 1\n    - *x\n    - [*x]\n")
+    assert [stack.line_of("a:l", path) for path in [(0,), (1,), (2,), (2, 0)]] == [3, 4, 5, 5]
+    assert stack.source_text("a:l", (1,)) == "1"
+
+
+def test_a_character_yaml_refuses_is_placed_by_line_and_column() -> None:
+    assert refusal('\nconfig: "\x01"\n').startswith(f"{SOURCE}:2:10: is not YAML (character U+0001: ")
+    assert refusal('config:\n  a:b: "x\x01"\n').startswith(f"{SOURCE}:2:10: is not YAML (character U+0001: ")
+
+
+def test_a_stack_file_cannot_be_changed_after_reading() -> None:
+    stack = read("config:\n  a:b: 1\n")
+    with pytest.raises(AttributeError):
+        stack.config = {}  # type: ignore[misc]

@@ -69,8 +69,6 @@ def suggest_key(key: str, known: Iterable[str]) -> str | None:
     best, best_score = None, 0.0
     for candidate in known:
         other_namespace, _, other_name = candidate.rpartition(":")
-        if candidate.lower() == key.lower():
-            return candidate
         if other_namespace == namespace:
             score = _similarity(name, other_name)
         elif other_name == name:
@@ -136,7 +134,7 @@ class _Node:
     line: int  # 1-based
     start: int
     end: int
-    plain: bool = True
+    plain: bool  # a plain scalar (not quoted, not a block); False for collections
     items: list["_Node"] = field(default_factory=list)  # sequence items; mapping keys and values alternating
     target: "_Node | None" = None  # an alias's node
 
@@ -205,14 +203,14 @@ class _Composer:
             target = self._anchors.get(event.anchor)
             if target is None:
                 raise _syntax_error(event, f"unknown anchor {event.anchor!r} referenced")
-            return _Node("alias", None, event.anchor, *_marks(event), target=target)
+            return _Node("alias", None, event.anchor, *_marks(event), plain=False, target=target)
         tag = None if event.tag in (None, "!") else event.tag
         if isinstance(event, yaml.ScalarEvent):
             self._check_scalar(event)
             node = _Node("scalar", tag, event.value, *_marks(event), plain=not event.style)
         else:
             kind = "sequence" if isinstance(event, yaml.SequenceStartEvent) else "mapping"
-            node = _Node(kind, tag, "", *_marks(event))
+            node = _Node(kind, tag, "", *_marks(event), plain=False)
         if event.anchor is not None:
             self._anchors[event.anchor] = node
         if node.kind != "scalar":
@@ -351,8 +349,6 @@ def _go_parse_float(text: str) -> float | None:
     """strconv.ParseFloat(text, 64) for decimal text (what yaml.v3 hands it): underscores only between digits, and
     a value out of float64's range is an error, not infinity."""
     if not re.fullmatch(r"[-+]?([0-9_]+\.?[0-9_]*|\.[0-9_]+)([eE][-+]?[0-9_]+)?", text) or not _underscores_ok(text):
-        return None
-    if not re.search(r"[0-9]", text.split("e")[0].split("E")[0]):
         return None
     number = float(text.replace("_", ""))
     return None if math.isinf(number) else number
@@ -806,7 +802,7 @@ class _Loader:
             return [self._finish(key, child, (*path, index)) for index, child in enumerate(value)]
         if isinstance(value, _Map):
             result: dict[str, Any] = {}
-            self._collect(key, value, path, result, merging=False)
+            self._collect(key, value, path, result)
             return result
         if isinstance(value, float) and not math.isfinite(value):
             raise StackFileError(
@@ -816,17 +812,17 @@ class _Loader:
             )
         return _round_trip(value)
 
-    def _collect(self, key: str, mapping: _Map, path: Path_, result: dict[str, Any], merging: bool) -> None:
+    def _collect(self, key: str, mapping: _Map, path: Path_, result: dict[str, Any]) -> None:
         """Fills `result` as the CLI's second read fills a map. A key `<<` that the file quoted is written back
         unquoted, so that read takes it as a merge: its explicit keys first, then the merged maps', first one wins."""
         merge = None
         for name, child in self._named(key, mapping, path).items():
             if name == "<<":
                 merge = child
-            elif not (merging and name in result):
+            elif name not in result:
                 result[name] = None if child is None else self._finish(key, child, (*path, name))
         for source in self._merge_sources(key, merge, path) if merge is not None else ():
-            self._collect(key, source, path, result, merging=True)
+            self._collect(key, source, path, result)
 
     def _merge_sources(self, key: str, merge: _Item, path: Path_) -> list[_Map]:
         sources = merge.value if isinstance(merge.value, list) else [merge]
@@ -841,8 +837,8 @@ class _Loader:
         """The map's entries by the names the CLI gives them; a non-string key is named as Go's %v prints it."""
         if mapping.string_keys:
             return dict(mapping.entries)
-        named: dict[str, _Item | None] = {}
-        written: dict[str, Any] = {}
+        named = {}
+        written = {}
         for raw, child in mapping.entries.items():
             name = _go_v(raw)
             for text in dict.fromkeys([name, _yaml_text(raw.value) if raw.tag != _STR else raw.value]):

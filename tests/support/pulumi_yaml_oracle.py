@@ -150,6 +150,8 @@ REGISTRIES = """config:
       accountId: 012345678
 """
 
+MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 CASES: list[Case] = [
     # Account ids: the reason this module exists.
     *_values("account id", ["012345678901", "012345670123", '"012345678901"', "'012345678901'", "123456789012"]),
@@ -160,6 +162,7 @@ CASES: list[Case] = [
     *_values("hex", ["0x1F", "0X1f", "-0x10", "+0x10", "0x", "0xG"]),
     *_values("binary", ["0b101", "0B101", "0b-1", "0b+1", "-0b101", "0b", "0b102", "-0b2", "-0o8", "0o+7", "0o8"]),
     *_values("binary", ["0b-1" + "0" * 63, "0b+1" + "0" * 63, "0b1" + "0" * 63, "0o-1" + "0" * 21, "0o1" + "0" * 21]),
+    *_values("binary", ["0b-1" + "0" * 64, "0b21", "0b'1", "0o91", "0x1g"]),
     *_values("underscores", ["1_000", "1__000", "_1000", "1000_", "0_x10", "1_000.5", ".5_0", "._5", ".5__0"]),
     *_values(
         "big",
@@ -180,6 +183,7 @@ CASES: list[Case] = [
     *_values("float", ["1e400", "-1e400", ".1e-400", "5e-324", "1.7976931348623157e308", "3.14159265358979323846"]),
     *_values("float", ["1e", "e5", "1.5.5", "1e5.5", "+", "--1", "+-1"]),
     Case("float -", value("-"), refuse="is not YAML (block sequence entries are not allowed"),
+    Case("negative float list", value("[-1e21, -1e-7, -1234567.0, -0.5, -100000000000000000000.0]")),
     Case("float list", value("[1e20, 1e21, 0.000001, 0.0000001, 100000000000000000000.0, -0.0, 5e-324, 1.5e300]")),
     Case("inf", value(".inf"), refuse="is not a number JSON can carry"),
     Case("-inf", value("-.Inf"), refuse="is not a number JSON can carry"),
@@ -223,6 +227,13 @@ CASES: list[Case] = [
     *_values("not a timestamp", ["2001-02-30", "1900-02-29", "2001-13-01", "2001-12-14T21:59:43", "01-12-14"]),
     *_values("timestamp", ["2001-03-31", "2001-12-31", "2001-01-31", "2400-02-29", "2001-12-14T21:59:43+00:59"]),
     *_values("not a timestamp", ["2001-04-31", "2001-11-31", "2100-02-29", "2000-02-30", "2001-00-10", "2001-01-00"]),
+    *_values("month end", [f"2001-{month:02d}-{days}" for month, days in enumerate(MONTH_DAYS, start=1)]),
+    *_values("past month end", [f"2001-{month:02d}-{days + 1}" for month, days in enumerate(MONTH_DAYS, start=1)]),
+    *_values("leap", ["2004-02-29", "2001-02-29", "1996-02-29", "2000-02-29T00:00:00Z"]),
+    *_values("clock", ["2001-12-14 23:59:59", "2001-12-14 25:00:00", "2001-12-14 21:60:00", "2001-12-14 21:59:61"]),
+    *_values(
+        "clock", ["2001-12-14 0:0:0", "2001-12-14 1:2:3.4", "2001-12-14T21:59:43+00:60", "2001-12-14T1:2:3+00:61"]
+    ),
     *_values("not a timestamp", ["2001-12-14 24:00:00", "2001-12-14T21:59:60Z", "2001-12-14T21:59:43+25:00"]),
     *_values("not a timestamp", ["2001-12-14T21:59:43z", "2001-12-14 21:59:43 -5", "20011-12-14", "2001-012-14"]),
     Case("timestamp quoted", value('"2001-12-14"')),
@@ -233,6 +244,9 @@ CASES: list[Case] = [
     *_values("tag", ['! "0777"', "!<tag:yaml.org,2002:int> 12", "!!str", "!!str ~", "!!map x", "!!seq [1]"]),
     Case("tag binary block", "config:\n  spinnaker-ecr:v: !!binary |\n    aGVs\n    bG8=\n"),
     Case("tag bool yes", value("!!bool yes"), refuse="cannot decode !!str `yes` as a !!bool"),
+    Case("tag bool int", value("!!bool 1"), refuse="cannot decode !!int `1` as a !!bool"),
+    Case("tag float bool", value("!!float true"), refuse="cannot decode !!bool `true` as a !!float"),
+    Case("tag unknown secondary", value("!!a aGk=")),
     Case("tag timestamp int", value("!!timestamp 12"), refuse="cannot decode !!int `12` as a !!timestamp"),
     Case("tag null int", value("!!null 1"), refuse="cannot decode !!int `1` as a !!null"),
     Case("tag str int", value("!!str 12")),
@@ -260,6 +274,9 @@ CASES: list[Case] = [
     Case("null key", value("{~: a, x: 1}")),
     Case("nan key", value("{.nan: a, .inf: b, -.inf: c}")),
     Case("two nan keys", value("{.nan: a, .NaN: b}"), refuse="both become 'NaN'"),
+    Case("negative float keys", value("{-1234567.5: a, -0.00001: b, -0.5: c}")),
+    Case("null key and null text", value('{~: a, "null": b}'), refuse="both become 'null'"),
+    Case("time key and its text", value('{2001-01-01: a, "2001-01-01T00:00:00Z": b}'), refuse="both become"),
     Case("float keys", value("{123456.5: a, 0.0001: b, 0.00001: c, 1234567.5: d, 1e21: e, 100000.0: f}")),
     Case("same key for Go", value("{1: a, 0x1: b}")),
     Case("keys that read alike", value('{"1": a, 0x1: b}'), refuse="both become '1'"),
@@ -270,6 +287,9 @@ CASES: list[Case] = [
     Case("key config form", "config:\n  aws:config:region: us-east-1\n"),
     Case("key three colons", "config:\n  a:b:c:d: 1\n", refuse="'a:b:c:d' is not of the form"),
     Case("key two colons", "config:\n  a:b:c: 1\n", refuse="'a:b:c' is not of the form"),
+    Case("key two colons after config", "config:\n  a:x:c: 1\n", refuse="'a:x:c' is not of the form"),
+    Case("key config form and more", "config:\n  a:config:b:c: 1\n", refuse="'a:config:b:c' is not of the form"),
+    Case("key timestamp", "config:\n  2001-01-01: x\n", refuse="'2001-01-01T00:00:00Z' is not of the form"),
     Case("key empty namespace", "config:\n  ':x': 1\n"),
     Case("key empty name", "config:\n  'x:': 1\n"),
     Case("key empty", "config:\n  '': 1\n"),
@@ -324,6 +344,8 @@ CASES: list[Case] = [
     Case("merge inline", "config:\n  a:v: {<<: {x: 1}, y: 2}\n"),
     Case("merge nested", "b: &b {x: 1}\nc: &c {<<: *b, y: 2}\nconfig:\n  a:v: {<<: *c, z: 3}\n"),
     Case("merge quoted key", "config:\n  a:v: {'<<': 1}\n", refuse="the key '<<' is written back unquoted"),
+    Case("merge str-tagged key", "config:\n  a:v: {!!str <<: 1}\n", refuse="the key '<<' is written back unquoted"),
+    Case("merge str-tagged key map", "config:\n  a:v: {!!str <<: {x: 1}, y: 2}\n"),
     Case("merge quoted key map", "config:\n  a:v: {'<<': {x: 1, y: 2}, y: 3}\n"),
     Case("merge quoted key list", "config:\n  a:v: {'<<': [{x: 1}, {x: 2, z: {'<<': {w: 0}}}], y: 3}\n"),
     Case("merge quoted key secure", "config:\n  a:v: {'<<': {secure: x}}\n"),
@@ -349,6 +371,13 @@ CASES: list[Case] = [
     ),
     Case("environment", "environment:\n  - my-env\nconfig:\n  a:b: 1\n"),
     Case("top-level int key", "1: x\nconfig:\n  a:b: 1\n", refuse="the top-level key 1 is not a string"),
+    Case("top-level int key last", "config:\n  a:b: 1\n2: x\n", refuse="3: the top-level key 2 is not a string"),
+    Case("top-level bool key", "config:\n  a:b: 1\ntrue: x\n", refuse="the top-level key true is not a string"),
+    Case(
+        "top-level timestamp key",
+        "config:\n  a:b: 1\n2001-01-01: x\n",
+        refuse="the top-level key 2001-01-01T00:00:00Z is not a string",
+    ),
     Case("top-level list", "[1]\n", refuse="has no 'config:' mapping"),
     Case("config list", "config: []\n", refuse="has no 'config:' mapping"),
     Case("config string", "config: x\n", refuse="has no 'config:' mapping"),
