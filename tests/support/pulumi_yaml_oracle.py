@@ -230,7 +230,16 @@ CASES: list[Case] = [
     *_values("month end", [f"2001-{month:02d}-{days}" for month, days in enumerate(MONTH_DAYS, start=1)]),
     *_values("past month end", [f"2001-{month:02d}-{days + 1}" for month, days in enumerate(MONTH_DAYS, start=1)]),
     *_values("leap", ["2004-02-29", "2001-02-29", "1996-02-29", "2000-02-29T00:00:00Z", "2004-04-31", "2004-01-32"]),
-    *_values("clock", ["2001-12-14 23:59:59", "2001-12-14 25:00:00", "2001-12-14 21:60:00", "2001-12-14 21:59:61"]),
+    *_values(
+        "clock",
+        [
+            "2001-12-14 23:59:59",
+            "2001-12-14 25:00:00",
+            "2001-12-14 21:60:00",
+            "2001-12-14 21:75:00",
+            "2001-12-14 21:59:61",
+        ],
+    ),
     *_values(
         "clock", ["2001-12-14 0:0:0", "2001-12-14 1:2:3.4", "2001-12-14T21:59:43+00:60", "2001-12-14T1:2:3+00:61"]
     ),
@@ -282,6 +291,7 @@ CASES: list[Case] = [
     Case("keys that read alike", value('{"1": a, 0x1: b}'), refuse="both become '1'"),
     Case("int and float key", value("{1: a, 1.0: b}"), refuse="both become '1'"),
     Case("collection key", value("{[1]: a}"), refuse="cannot be a key"),
+    Case("mapping key", value("{? {a: 1} : x}"), refuse="cannot be a key"),
     # Keys: config.ParseKey, and the project namespace for keys without one.
     Case("key without namespace", "config:\n  registries: x\n  aws:region: us-east-1\n"),
     Case("key config form", "config:\n  aws:config:region: us-east-1\n"),
