@@ -23,7 +23,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not e2e"
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.render

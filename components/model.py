@@ -126,8 +126,8 @@ ImageReference = _constrained(
 def _account_id(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise _refuse(
-            'is a number: quote it as a 12-digit string, e.g. "012345678901" (YAML reads unquoted digits as a '
-            "number and drops leading zeros)"
+            'is a number: quote it as a 12-digit string, e.g. "012345678901" (Pulumi reads stack files as YAML 1.2: '
+            "unquoted digits are a number, and a leading 0 is lost or makes it octal)"
         )
     if not (isinstance(value, str) and re.fullmatch(r"[0-9]{12}", value)):
         raise _refuse('is not a 12-digit AWS account id (a quoted string, e.g. "012345678901")')

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.support.pulumi_yaml_oracle import CASES as GENERATOR_CASES
-from tools.pulumi_yaml import StackFileError, load_stack_file, parse_stack_text, project_name, suggest_key
+from tools.pulumi_yaml import StackFileError, load_stack_file, parse_stack_text, project_name
 
 CASES_FILE = Path(__file__).resolve().parent / "support" / "pulumi_yaml_cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))["cases"]
@@ -280,79 +280,3 @@ def test_the_repositorys_stack_files_load() -> None:
         stack = load_stack_file(path)
         assert "aws:region" in stack.config
         assert all(key.startswith(("aws:", "kubernetes:", "spinnaker-ecr:")) for key in stack.config)
-
-
-# --- suggest_key ---------------------------------------------------------------------------------------------------
-
-KNOWN = ["spinnaker-ecr:registries", "spinnaker-ecr:access", "spinnaker-ecr:tokenRefresh", "aws:region"]
-
-
-@pytest.mark.parametrize(
-    ("typed", "meant"),
-    [
-        ("spinaker-ecr:registries", "spinnaker-ecr:registries"),
-        ("spinnaker-ecr:registry", "spinnaker-ecr:registries"),
-        ("spinnaker-ecr:Registries", "spinnaker-ecr:registries"),
-        ("Spinnaker-ECR:access", "spinnaker-ecr:access"),
-        ("spinnaker-ecr:tokenRefesh", "spinnaker-ecr:tokenRefresh"),
-        ("spinnakerecr:tokenrefresh", "spinnaker-ecr:tokenRefresh"),
-        ("aws:regoin", "aws:region"),
-        ("aws:region", None),
-        ("aws:profile", None),
-        ("spinnaker-ecr:images", None),
-        ("kubernetes:context", None),
-    ],
-)
-def test_suggest_key_names_the_key_probably_meant(typed: str, meant: str | None) -> None:
-    assert suggest_key(typed, KNOWN) == meant
-
-
-def test_suggest_key_prefers_the_closest_and_takes_any_iterable() -> None:
-    assert suggest_key("spinnaker-ecr:acces", iter(["spinnaker-ecr:accessMode", "spinnaker-ecr:access"])) == (
-        "spinnaker-ecr:access"
-    )
-    assert suggest_key("x", []) is None
-
-
-def test_suggest_key_compares_namespaces_only_for_the_same_name() -> None:
-    assert suggest_key("spinaker-ecr:access", ["spinnaker-ecr:tokenRefresh"]) is None
-    assert suggest_key("spinaker-ecr:access", ["spinnaker-ecr:tokenRefresh", "spinnaker-ecr:access"]) == (
-        "spinnaker-ecr:access"
-    )
-
-
-def test_aliases_that_expand_past_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tools.pulumi_yaml._MAX_DECODED_NODES", 9)
-    text = "config:\n  a:b: &x [1, 2]\n  a:c: *x\n"  # the document, config, the list and its items, the alias and again
-    assert read(text).config == {"a:b": [1, 2], "a:c": [1, 2]}
-    assert refusal(text + "  a:d: 3\n") == (
-        f"{SOURCE}:4: its aliases expand to more than 9 values; write the values out; the Pulumi CLI refuses the file"
-    )
-
-
-def test_suggest_key_takes_a_score_of_three_quarters_and_the_first_of_equals() -> None:
-    assert suggest_key("x:abcd", ["x:abce"]) == "x:abce"
-    assert suggest_key("x:abcd", ["x:abce", "x:abcf"]) == "x:abce"
-    assert suggest_key("x:abc", ["x:abd"]) is None
-
-
-def test_suggest_key_does_not_match_names_across_unrelated_namespaces() -> None:
-    assert suggest_key("spinnaker-ecr:regoin", ["aws:region"]) is None
-    assert suggest_key("aws:regoin", ["zone:region"]) is None
-
-
-def test_an_alias_in_a_list_is_placed_where_the_alias_is_written() -> None:
-    stack = read("config:\n  a:l:\n    - &x 1\n    - *x\n    - [*x]\n")
-    assert [stack.line_of("a:l", path) for path in [(0,), (1,), (2,), (2, 0)]] == [3, 4, 5, 5]
-    assert stack.source_text("a:l", (1,)) == "1"
-
-
-def test_a_character_yaml_refuses_is_placed_by_line_and_column() -> None:
-    assert refusal('\nconfig: "\x01"\n').startswith(f"{SOURCE}:2:10: is not YAML (character U+0001: ")
-    assert refusal('config:\n  a:b: "x\x01"\n').startswith(f"{SOURCE}:2:10: is not YAML (character U+0001: ")
-
-
-def test_a_stack_file_cannot_be_changed_after_reading() -> None:
-    stack = read("config:\n  a:b: 1\n")
-    with pytest.raises(AttributeError):
-        stack.config = {}  # type: ignore[misc]

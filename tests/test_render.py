@@ -298,3 +298,29 @@ def test_refuses_to_replace_a_directory_that_is_not_a_render(
     assert main(["--stack", "dev", "--out", str(tmp_path)]) == 2
     assert "is not an earlier render" in capsys.readouterr().err
     assert files_under(tmp_path) == {"notes.txt": "mine\n"}
+
+
+def test_a_value_pulumi_reads_differently_is_quoted_as_typed_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = stack_file("dev").read_text(encoding="utf-8").replace('accountId: "111122223333"', "accountId: 012345670123")
+    config_file = tmp_path / "Pulumi.typed.yaml"
+    config_file.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("      accountId: 012345670123") + 1
+    assert main(["--config-file", str(config_file), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert (
+        f"line {line}: spinnaker-ecr:registries[0].accountId: 012345670123 (Pulumi reads 1402433619) is a number: "
+        "quote it" in error
+    ), error
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_render_reads_stack_files_as_the_cli_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """PyYAML would read the unquoted id as the string '012345678901' and render; the CLI reads a number."""
+    text = stack_file("dev").read_text(encoding="utf-8").replace('accountId: "111122223333"', "accountId: 012345678901")
+    config_file = tmp_path / "Pulumi.yaml12.yaml"
+    config_file.write_text(text, encoding="utf-8")
+    assert yaml.safe_load(text)["config"]["spinnaker-ecr:registries"][0]["accountId"] == "012345678901"
+    assert main(["--config-file", str(config_file), "--out", str(tmp_path / "out")]) == 2
+    assert "012345678901 (Pulumi reads 12345678901) is a number" in capsys.readouterr().err

@@ -6,7 +6,6 @@ Values known only after deployment come back as marked, deterministic placeholde
 
 from __future__ import annotations
 
-import json
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 
 from components.partitions import dns_suffix, partition_of
 from components.settings import PROJECT
+from tools.pulumi_yaml import program_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "__main__.py"
@@ -127,31 +127,29 @@ class RecordingMonitor(MockMonitor):
 
 
 def config_values(stack_config: Mapping[str, Any]) -> dict[str, str]:
-    """Stack-file `config:` values as the engine hands them to a program: objects JSON-encoded, scalars as text."""
-    values = {}
-    for key, value in stack_config.items():
-        if isinstance(value, dict | list):
-            values[key] = json.dumps(value)
-        elif isinstance(value, bool):
-            values[key] = "true" if value else "false"
-        else:
-            values[key] = str(value)
-    return values
+    """Stack-file `config:` values as the CLI hands them to a program (strings as is, the rest as Go's JSON)."""
+    return {key: program_text(value) for key, value in stack_config.items()}
 
 
 def run_program(stack_config: Mapping[str, Any], stack: str, into: ProgramRun | None = None) -> ProgramRun:
-    """Run `__main__.py` with this stack's `config:` block; return what it registered and exported.
+    """Run `__main__.py` with this stack's `config:` block (values as a stack file holds them)."""
+    return run_with_engine_config(config_values(stack_config), stack, into)
+
+
+def run_with_engine_config(engine_config: Mapping[str, str], stack: str, into: ProgramRun | None = None) -> ProgramRun:
+    """Run `__main__.py` with the config strings the CLI would pass (StackFile.program_config()); return what it
+    registered and exported.
 
     Exceptions from the program (a SettingsError, say) propagate unchanged; `into` then shows what was
     registered before it.
     """
     run = into if into is not None else ProgramRun()
-    region = str(stack_config.get("aws:region", "us-east-1"))
+    region = engine_config.get("aws:region", "us-east-1")
     monitor = RecordingMonitor(OfflineMocks(region, run.calls), run.resources)
     # A fresh root Stack per run, so this run's resources hang under this stack's name and exports.
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config_values(stack_config))
+    pulumi.runtime.set_all_config(dict(engine_config))
     root = pulumi.runtime.get_root_resource()
 
     @pulumi.runtime.test

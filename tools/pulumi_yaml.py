@@ -16,11 +16,10 @@ empty, a null key), this module refuses with a message instead; docs/render.md l
 
 import base64
 import binascii
-import difflib
 import functools
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -60,28 +59,6 @@ def parse_stack_text(text: str, source: str, *, project: str | None = None) -> "
     """Reads a stack file's text (`source` names it in errors) as the Pulumi CLI does."""
     text = text.removeprefix("\ufeff")  # the CLI strips a UTF-8 byte order mark
     return _Loader(source, text, project or project_name()).load(_compose_first_document(text, source))
-
-
-def suggest_key(key: str, known: Iterable[str]) -> str | None:
-    """The known key `key` was probably meant to be, if one is close: a typo in the name or in the namespace."""
-    known = [k for k in known if k != key]
-    namespace, _, name = key.rpartition(":")
-    best, best_score = None, 0.0
-    for candidate in known:
-        other_namespace, _, other_name = candidate.rpartition(":")
-        if other_namespace == namespace:
-            score = _similarity(name, other_name)
-        elif other_name == name:
-            score = _similarity(namespace, other_namespace)
-        else:
-            score = _similarity(key, candidate) - 0.1
-        if score > best_score:
-            best, best_score = candidate, score
-    return best if best_score >= 0.75 else None
-
-
-def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
 
 
 @dataclass(frozen=True)
@@ -735,7 +712,7 @@ class _Loader:
                     'will pass null one day): write "" if that is meant'
                 )
             values[key] = value
-            program[key] = _program_text(value)
+            program[key] = program_text(value)
             if _contains_secure(value):
                 secure.add(key)
         return StackFile(self._source, values, frozenset(secure), tuple(warnings), program, self._origins, self._text)
@@ -912,7 +889,7 @@ def _round_trip(value: Any) -> Any:
     return value.go_string() if isinstance(value, _GoTime) else value
 
 
-def _program_text(value: Any) -> str:
+def program_text(value: Any) -> str:
     """config.Value's string: text as is, a secure value's ciphertext, anything else as Go's JSON."""
     if isinstance(value, str):
         return value

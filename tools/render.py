@@ -13,18 +13,19 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from components.settings import MISSING, Problem, SettingsError, message, show
 from tools.halyard import HalyardError, halyard_files
 from tools.manifests import json_text, rendered_resources, resource_files
-from tools.offline import run_program
+from tools.offline import config_values, run_with_engine_config
 from tools.output_directory import OutputDirectoryError, replace_directory
-from tools.stack_files import StackFileError, read_stack_config, stack_file, stack_name_of, stack_names
+from tools.stack_files import StackFile, StackFileError, read_stack_file, stack_file, stack_name_of, stack_names
 from tools.summary import summary, summary_table
 
 SUMMARY_FILE = "summary.json"
@@ -77,8 +78,14 @@ def stack_and_file(args: argparse.Namespace) -> tuple[str, Path]:
     return stack, path
 
 
-def render(stack: str, config: dict[str, Any], *, halyard: bool) -> Render:
-    run = run_program(config, stack)
+def render(stack: str, config: Mapping[str, Any], *, halyard: bool) -> Render:
+    """Render a `config:` block held as Python values (tests build these)."""
+    return render_engine_config(stack, config_values(config), halyard=halyard)
+
+
+def render_engine_config(stack: str, engine_config: Mapping[str, str], *, halyard: bool) -> Render:
+    """Render with the config strings the CLI would hand the program."""
+    run = run_with_engine_config(engine_config, stack)
     rendered = rendered_resources(run)
     files = resource_files(rendered)
     if halyard:
@@ -91,14 +98,30 @@ def render(stack: str, config: dict[str, Any], *, halyard: bool) -> Render:
 def render_stack(args: argparse.Namespace) -> tuple[Render, Path]:
     """Everything up to, not including, the write; raises RenderError or StackFileError for what the user fixes."""
     stack, path = stack_and_file(args)
-    config = read_stack_config(path)
+    document = read_stack_file(path)
     try:
-        result = render(stack, config, halyard=args.halyard)
-    except pulumi.RunError as error:  # SettingsError among them: the program's own messages, every problem
+        result = render_engine_config(stack, document.program_config(), halyard=args.halyard)
+    except SettingsError as error:
+        raise RenderError(f"{path}: {message(as_typed(error.found, document))}") from error
+    except pulumi.RunError as error:
         raise RenderError(f"{path}: {error}") from error
     except HalyardError as error:
         raise RenderError(str(error)) from error
     return result, args.out if args.out is not None else Path("rendered") / stack
+
+
+def as_typed(problems: Sequence[Problem], document: StackFile) -> list[str]:
+    """Each problem with its line in the file, and the value as typed where Pulumi reads it as something else
+    (`012345670123 (Pulumi reads the number 1402433619)`)."""
+    lines = []
+    for problem in problems:
+        typed = document.source_text(problem.config_key, problem.path)
+        text = problem.shown()
+        if typed is not None and problem.value is not MISSING and typed not in (problem.value, show(problem.value)):
+            text = problem.shown(f"{typed} (Pulumi reads {show(problem.value)})")
+        line = document.line_of(problem.config_key, problem.path)
+        lines.append(f"line {line}: {text}" if line is not None else text)
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,15 +1,13 @@
-"""The stack files in stacks/: their names and their `config:` blocks."""
+"""The stack files in stacks/: their names, and each read exactly as the Pulumi CLI reads it (tools/pulumi_yaml)."""
 
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tools.pulumi_yaml import StackFile, StackFileError, load_stack_file
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
 
-
-class StackFileError(ValueError):
-    """A stack file that is missing, not YAML, or has no `config:` mapping."""
+__all__ = ["STACKS_DIR", "StackFile", "StackFileError", "read_stack_config", "read_stack_file", "stack_config"]
 
 
 def stack_name_of(path: Path) -> str:
@@ -28,15 +26,16 @@ def stack_file(stack: str) -> Path:
     return STACKS_DIR / f"Pulumi.{stack}.yaml"
 
 
+def read_stack_file(path: Path) -> StackFile:
+    """Missing, unreadable or not a stack file: StackFileError naming the file, the place and what is wrong."""
+    if not path.is_file():
+        raise StackFileError(f"{path}: does not exist or is not a file")
+    return load_stack_file(path)
+
+
 def read_stack_config(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise StackFileError(f"{path}: is not valid YAML: {error}") from error
-    config = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(config, dict):
-        raise StackFileError(f"{path}: has no 'config:' mapping (a Pulumi stack file holds its settings under config:)")
-    return config
+    """The `config:` block with the values Pulumi holds (an unquoted 012345678901 is the number 12345678901)."""
+    return read_stack_file(path).config
 
 
 def stack_config(stack: str) -> dict[str, Any]:
