@@ -64,6 +64,8 @@ def cli_environment(home: Path, backend: Path, kubeconfig: Path | None = None) -
         "PULUMI_SKIP_CONFIRMATIONS": "true",
         "PYTHONDONTWRITEBYTECODE": "1",
         "NO_COLOR": "1",
+        # Enables --event-log (as the Automation API does): the engine's own record of each step, in order.
+        "PULUMI_DEBUG_COMMANDS": "true",
     }
     if kubeconfig is not None:
         environment["KUBECONFIG"] = str(kubeconfig)
