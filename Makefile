@@ -28,3 +28,9 @@ test: lint
 bench: $(VENV)/.installed
 	$(PY) -m bench.render
 	$(PY) -m bench.sidecar
+
+# Builds pulumi, the Python language host, the Kubernetes provider, etcd and kube-apiserver from Go modules
+# into a cache outside the repository and links them into .e2e/bin/ (docs/e2e.md).
+.PHONY: e2e-tools
+e2e-tools:
+	bash e2e/toolchain/build.sh
