@@ -1,7 +1,8 @@
-# Two commands do all the set-up on a fresh machine (see README):
+# On a fresh machine these do all the set-up (see README):
 #   make render   the main job: offline render of the dev stack into rendered/dev
-#   make test     lint + the whole test suite
-# Each bootstraps .venv from the pinned requirements-dev.txt on first use.
+#   make test     lint + the fast test suite
+#   make e2e      the end-to-end suite: the real Pulumi engine against a local API server (.ci/run runs both suites)
+# Each bootstraps .venv from the pinned requirements-dev.txt on first use; make e2e also builds its tools.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -29,8 +30,12 @@ bench: $(VENV)/.installed
 	$(PY) -m bench.render
 	$(PY) -m bench.sidecar
 
-# Builds pulumi, the Python language host, the Kubernetes provider, etcd and kube-apiserver from Go modules
-# into a cache outside the repository and links them into .e2e/bin/ (docs/e2e.md).
-.PHONY: e2e-tools
+# Builds pulumi, the Python language host, the Kubernetes provider, etcd, kube-apiserver and kube-controller-manager
+# from Go modules into a cache outside the repository and links them into .e2e/bin/ (docs/e2e.md).
+.PHONY: e2e-tools e2e
 e2e-tools:
 	bash e2e/toolchain/build.sh
+
+# The end-to-end suite: the real CLI and provider against a local API server (builds the tools on first use).
+e2e: e2e-tools $(VENV)/.installed
+	$(PY) -m pytest -q -m e2e

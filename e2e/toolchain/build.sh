@@ -9,7 +9,8 @@ repo_root=$(cd "$toolchain_dir/../.." && pwd)
 source "$toolchain_dir/versions.env"
 
 # Every file of the cache's bin/; pulumi-language-python-exec comes with pulumi-language-python.
-outputs=(pulumi pulumi-language-python-exec pulumi-language-python pulumi-resource-kubernetes etcd kube-apiserver)
+outputs=(pulumi pulumi-language-python-exec pulumi-language-python pulumi-resource-kubernetes etcd kube-apiserver
+    kube-controller-manager)
 
 command -v go >/dev/null || { echo "build.sh: go is not on PATH" >&2; exit 1; }
 
@@ -64,16 +65,19 @@ build_etcd() {
     (cd "$toolchain_dir/etcd" && "${go_build[@]}" -o "$1/etcd" -ldflags "-s -w" .)
 }
 
-# The version kubectl and the provider see, set as hack/lib/version.sh does for a release build.
+# The version kubectl and the provider see, set as hack/lib/version.sh does for a release build. The controller
+# manager comes from the same module graph: its garbage collector finishes the provider's foreground deletions.
 build_kube_apiserver() {
-    local minor="${KUBERNETES_VERSION#v1.}" ldflags="-s -w" pkg
+    local minor="${KUBERNETES_VERSION#v1.}" ldflags="-s -w" pkg binary
     minor="${minor%%.*}"
     for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
         ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
         ldflags+=" -X $pkg.gitTreeState=clean"
     done
-    (cd "$toolchain_dir/kube-apiserver" && "${go_build[@]}" -o "$1/kube-apiserver" -ldflags "$ldflags" \
-        k8s.io/kubernetes/cmd/kube-apiserver)
+    for binary in kube-apiserver kube-controller-manager; do
+        (cd "$toolchain_dir/kube-apiserver" && "${go_build[@]}" -o "$1/$binary" -ldflags "$ldflags" \
+            "k8s.io/kubernetes/cmd/$binary")
+    done
 }
 
 download_modules() {
@@ -96,6 +100,7 @@ declare -A wrapper_of=(
     [pulumi-resource-kubernetes]=pulumi-resource-kubernetes
     [etcd]=etcd
     [kube-apiserver]=kube-apiserver
+    [kube-controller-manager]=kube-apiserver
 )
 
 build_missing() {
