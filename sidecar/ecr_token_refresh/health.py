@@ -11,10 +11,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ecr_token_refresh import schedule
+from ecr_token_refresh import contract, schedule
 from ecr_token_refresh.status import RegistryStatus
 
-PATHS = ("/healthz", "/health")
+PATHS = contract.HEALTH_PATHS
 # A refresh may run this late before the password counts as stale (retries of a failed round happen within it).
 MAX_GRACE = timedelta(minutes=5)
 

@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 from types import FrameType
 
 import ecr_token_refresh
-from ecr_token_refresh import aws, health
-from ecr_token_refresh.config import DEFAULT_PATH, Config, ConfigError, load
+from ecr_token_refresh import aws, contract, health
+from ecr_token_refresh.config import Config, ConfigError, load
 from ecr_token_refresh.log import JsonLog
 from ecr_token_refresh.refresh import Clock, refresh_forever, refresh_round
 from ecr_token_refresh.status import Status
 
-DEFAULT_HEALTH_PORT = 3277
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -50,13 +49,14 @@ def _load_and_run(args: argparse.Namespace, log: JsonLog) -> int:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ecr_token_refresh", description=ecr_token_refresh.__doc__)
-    parser.add_argument("--config", default=DEFAULT_PATH, help=f"config.yaml to read (default {DEFAULT_PATH})")
+    default = contract.CONFIG_PATH
+    parser.add_argument("--config", default=default, help=f"config.yaml to read (default {default})")
     parser.add_argument("--once", action="store_true", help="refresh every registry once; exit 0 if all succeeded")
     parser.add_argument(
         "--health-port",
         type=_port,
-        default=DEFAULT_HEALTH_PORT,
-        help=f"port of GET /healthz and /health (default {DEFAULT_HEALTH_PORT}; 0 picks a free port)",
+        default=contract.HEALTH_PORT,
+        help=f"port of GET /healthz and /health (default {contract.HEALTH_PORT}; 0 picks a free port)",
     )
     return parser.parse_args(argv)
 

@@ -257,8 +257,35 @@ GOOD_ENTRY = '  - {{registryId: "123456789012", region: us-east-1, passwordFile:
     ("body", "problem"),
     [
         ("registries:\n" + GOOD_ENTRY, "interval: missing"),
-        ("interval: 30\nregistries:\n" + GOOD_ENTRY, "interval: 30 is not a positive Go duration"),
-        ("interval: 1d\nregistries:\n" + GOOD_ENTRY, "interval: '1d' is not a positive Go duration"),
+        ("interval: 30\nregistries:\n" + GOOD_ENTRY, "interval: 30 is not a Go duration from 1ms to 12h"),
+        ("interval: 1d\nregistries:\n" + GOOD_ENTRY, "interval: '1d' is not a Go duration from 1ms to 12h"),
+        (
+            "interval: 99999999999h\nregistries:\n" + GOOD_ENTRY,
+            "interval: '99999999999h' is not a Go duration from 1ms to 12h such as 30m, 1h30m, 90s or 1.5h: "
+            "it overflows int64 nanoseconds",
+        ),
+        ("interval: 0s\nregistries:\n" + GOOD_ENTRY, "interval: '0s' is not a Go duration from 1ms to 12h"),
+        ("interval: 30m\ninterval: 1h\nregistries:\n" + GOOD_ENTRY, "interval: given twice (line 2"),
+        (
+            'interval: 30m\nregistries:\n  - {registryId: "123456789012", region: us-east-1, '
+            'passwordFile: "{dir}/passwords/a\\0b.pass"}',
+            "registries[0].passwordFile: '{dir}/passwords/a\\x00b.pass' is not an absolute file path",
+        ),
+        (
+            'interval: 30m\nregistries:\n  - {registryId: "123456789012", region: us-east-1, '
+            "passwordFile: {dir}/passwords/.}",
+            "registries[0].passwordFile: '{dir}/passwords/.' is not an absolute file path",
+        ),
+        (
+            'interval: 30m\nregistries:\n  - {registryId: "123456789012", region: us-east-1, '
+            "passwordFile: {dir}/passwords/..}",
+            "registries[0].passwordFile: '{dir}/passwords/..' is not an absolute file path",
+        ),
+        (
+            "interval: 30m\nregistries:\n" + GOOD_ENTRY + '\n  - {registryId: "123456789012", region: us-east-1, '
+            "passwordFile: /{dir}/passwords//good.pass}",
+            "registries[1].passwordFile: '/{dir}/passwords//good.pass' is the file of registries[0]",
+        ),
         (
             "interval: 30m\nregistries:\n" + GOOD_ENTRY + "\n  - {registryId: 12345678901, region: us-east-1, "
             "passwordFile: {dir}/passwords/b.pass}",
@@ -272,7 +299,7 @@ GOOD_ENTRY = '  - {{registryId: "123456789012", region: us-east-1, passwordFile:
         ),
         (
             "interval: 30m\nregistries:\n" + GOOD_ENTRY + "\n" + GOOD_ENTRY,
-            "registries[1].passwordFile: '{dir}/passwords/good.pass' is already used by registries[0]",
+            "registries[1].passwordFile: '{dir}/passwords/good.pass' is the file of registries[0]",
         ),
         ("interval: 30m\nregistries: []", "registries: [] is not a non-empty list"),
         ("interval: 30m\nregistry: x\nregistries:\n" + GOOD_ENTRY, "registry: unknown key"),
@@ -291,6 +318,17 @@ def test_a_bad_config_exits_2_names_the_problem_and_writes_nothing(
     assert sidecar.finish() == 2
     (event,) = sidecar.events("config_invalid")
     assert any(error.startswith(problem.replace("{dir}", str(tmp_path))) for error in event["errors"]), event
+    assert not (tmp_path / "passwords").exists()
+
+
+def test_a_config_file_that_is_not_utf8_exits_2(moto: MotoServer, sidecars: StartSidecar, tmp_path: Path) -> None:
+    config = write_config(tmp_path, "30m", REGISTRIES[:1])
+    config.write_bytes(config.read_bytes().replace(b"us-east-1", b"us-\xff"))
+    sidecar = sidecars(config, moto.url, "--once")
+    assert sidecar.finish() == 2
+    (error,) = sidecar.events("config_invalid")[0]["errors"]
+    assert error.startswith(f"config file {config}: byte 0xff at offset ")
+    assert error.endswith(" is not UTF-8 (accepted: a UTF-8 text file)")
     assert not (tmp_path / "passwords").exists()
 
 
