@@ -12,12 +12,16 @@ from types import FrameType
 
 import ecr_token_refresh
 from ecr_token_refresh import aws, contract, health
+from ecr_token_refresh.calls import RegionCalls
 from ecr_token_refresh.config import Config, ConfigError, load
+from ecr_token_refresh.duration import SECOND, DurationError, parse_go_duration
 from ecr_token_refresh.log import JsonLog
 from ecr_token_refresh.refresh import Clock, refresh_forever, refresh_round
 from ecr_token_refresh.status import Status
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+DEFAULT_CALL_DEADLINE = "15s"
+CALL_DEADLINE_RANGE = ("10ms", "5m")
 
 
 class Stopped(BaseException):
@@ -58,6 +62,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=contract.HEALTH_PORT,
         help=f"port of GET /healthz and /health (default {contract.HEALTH_PORT}; 0 picks a free port)",
     )
+    parser.add_argument(
+        "--call-deadline",
+        type=_call_deadline,
+        default=_call_deadline(DEFAULT_CALL_DEADLINE),
+        metavar="DURATION",
+        help=f"most time one region's GetAuthorizationToken may take, connect, retries and reads together "
+        f"(a Go duration from {CALL_DEADLINE_RANGE[0]} to {CALL_DEADLINE_RANGE[1]}; default {DEFAULT_CALL_DEADLINE})",
+    )
     return parser.parse_args(argv)
 
 
@@ -67,12 +79,25 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _call_deadline(text: str) -> float:
+    accepted = f"a Go duration from {CALL_DEADLINE_RANGE[0]} to {CALL_DEADLINE_RANGE[1]} such as 15s"
+    low, high = (parse_go_duration(bound) for bound in CALL_DEADLINE_RANGE)
+    try:
+        nanoseconds = parse_go_duration(text)
+    except DurationError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {accepted}: {error.reason}") from None
+    if not low <= nanoseconds <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {accepted}")
+    return nanoseconds / SECOND
+
+
 def _run(args: argparse.Namespace, config: Config, log: JsonLog) -> int:
     clients = aws.ecr_clients(dict.fromkeys(registry.region for registry in config.registries))
+    calls = RegionCalls(clients, args.call_deadline)
     status = Status(config.registries)
     clock = Clock(now=_utc_now, sleep=time.sleep, random=random.Random().random)
     if args.once:
-        ok = refresh_round(config, clients, status, log, clock.now)
+        ok = refresh_round(config, calls, status, log, clock.now)
         log.info("once_finished", ok=ok)
         return 0 if ok else 1
     try:
@@ -86,9 +111,10 @@ def _run(args: argparse.Namespace, config: Config, log: JsonLog) -> int:
         interval=config.interval.total_seconds(),
         registries=len(config.registries),
         healthPort=server.server_address[1],
+        callDeadline=args.call_deadline,
     )
     try:
-        refresh_forever(config, clients, status, log, clock)
+        refresh_forever(config, calls, status, log, clock)
     finally:
         server.shutdown()
 

@@ -37,8 +37,8 @@ def own_moto(tmp_path: Path) -> Iterator[MotoServer]:
 def sidecars() -> Iterator[Callable[..., Sidecar]]:
     started: list[Sidecar] = []
 
-    def start(config: Path, endpoint: str, *arguments: str) -> Sidecar:
-        sidecar = Sidecar(config, endpoint, *arguments)
+    def start(config: Path, endpoint: str, *arguments: str, env: dict[str, str] | None = None) -> Sidecar:
+        sidecar = Sidecar(config, endpoint, *arguments, env=env)
         started.append(sidecar)
         return sidecar
 
