@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from ecr_token_refresh import aws
+from ecr_token_refresh import aws, stop
 
 Outcome = aws.AuthorizationData | Exception
 
@@ -85,4 +85,4 @@ class RegionCalls:
 
         thread = threading.Thread(target=call, name=f"GetAuthorizationToken {region}", daemon=True)
         self._running[region] = _Call(thread, started)
-        thread.start()
+        stop.start_deaf(thread)

@@ -3,43 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import signal
 import sys
 import time
 from datetime import UTC, datetime
-from types import FrameType
 
 import ecr_token_refresh
-from ecr_token_refresh import aws, contract, health
+from ecr_token_refresh import aws, contract, health, stop
 from ecr_token_refresh.calls import RegionCalls
 from ecr_token_refresh.config import Config, ConfigError, load
 from ecr_token_refresh.duration import SECOND, DurationError, parse_go_duration
-from ecr_token_refresh.log import JsonLog
+from ecr_token_refresh.log import FileDescriptorStream, JsonLog
 from ecr_token_refresh.refresh import Clock, refresh_forever, refresh_round
 from ecr_token_refresh.status import Status
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 DEFAULT_CALL_DEADLINE = "15s"
 CALL_DEADLINE_RANGE = ("10ms", "5m")
 
 
-class Stopped(BaseException):
-    """Raised in the main thread on SIGTERM/SIGINT, so a blocked AWS call or sleep ends at once."""
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = _arguments(argv)
-    log = JsonLog(sys.stdout, _utc_now)
-    # Before the config load and boto3's import, so that a SIGTERM right after start still exits 0, not 143.
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, _raise_stopped)
+    argv = sys.argv[1:] if argv is None else argv
+    _open_standard_descriptors()
+    log = JsonLog(FileDescriptorStream(1), _utc_now)
     try:
-        return _load_and_run(args, log)
-    except Stopped as stopped:
+        stop.install()
+        return _load_and_run(_arguments(argv), log)
+    except stop.Stopped as stopped:
         log.info("stopped", signal=str(stopped))
         # An interrupted --once did not refresh every registry.
-        return 1 if args.once else 0
+        return 1 if "--once" in argv else 0
+
+
+def _open_standard_descriptors() -> None:
+    """A closed stdin, stdout or stderr becomes /dev/null, so that no password file can get descriptor 1."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
 
 
 def _load_and_run(args: argparse.Namespace, log: JsonLog) -> int:
@@ -51,8 +53,11 @@ def _load_and_run(args: argparse.Namespace, log: JsonLog) -> int:
     return _run(args, config, log)
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="ecr_token_refresh", description=ecr_token_refresh.__doc__)
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    # No abbreviations: `--once` must be spelled out, since main tells an interrupted --once by its spelling.
+    parser = argparse.ArgumentParser(
+        prog="ecr_token_refresh", description=ecr_token_refresh.__doc__, allow_abbrev=False
+    )
     default = contract.CONFIG_PATH
     parser.add_argument("--config", default=default, help=f"config.yaml to read (default {default})")
     parser.add_argument("--once", action="store_true", help="refresh every registry once; exit 0 if all succeeded")
@@ -74,7 +79,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
+    if not text.isascii() or not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
     return int(text)
 
@@ -117,13 +122,6 @@ def _run(args: argparse.Namespace, config: Config, log: JsonLog) -> int:
         refresh_forever(config, calls, status, log, clock)
     finally:
         server.shutdown()
-
-
-def _raise_stopped(signum: int, frame: FrameType | None) -> None:
-    # Later signals are ignored so that they cannot interrupt the shutdown itself.
-    for other in STOP_SIGNALS:
-        signal.signal(other, signal.SIG_IGN)
-    raise Stopped(signal.Signals(signum).name)
 
 
 def _utc_now() -> datetime:

@@ -12,7 +12,7 @@ from ecr_token_refresh.main import _arguments, main
 SIDECAR = Path(__file__).resolve().parents[2] / "sidecar"
 
 
-@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+@pytest.mark.parametrize("port", ["70000", "-1", "http", "\u0663\u0662\u0667\u0667"])
 def test_health_port_must_be_a_port_number(port: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["--health-port", port])
@@ -44,6 +44,14 @@ def test_call_deadline_must_be_a_go_duration_from_10ms_to_5m(
 def test_call_deadline_in_seconds(deadline: str, seconds: float) -> None:
     assert _arguments(["--call-deadline", deadline]).call_deadline == seconds
     assert _arguments([]).call_deadline == 15.0
+
+
+def test_flags_are_not_abbreviated(capsys: pytest.CaptureFixture[str]) -> None:
+    # main tells an interrupted --once by its spelling: `--on` must not mean --once.
+    with pytest.raises(SystemExit) as exited:
+        main(["--on"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --on" in capsys.readouterr().err
 
 
 def test_loading_main_does_not_import_boto3() -> None:

@@ -38,13 +38,13 @@ def test_a_name_that_cannot_be_a_file_name_is_refused(name: str) -> None:
 
 
 def test_the_daemon_reads_its_config_from_the_contracts_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     # Changing the path in contract.py is all it takes to change the daemon's default.
     elsewhere = tmp_path / "elsewhere" / "config.yaml"
     monkeypatch.setattr(contract, "CONFIG_PATH", str(elsewhere))
     assert main(["--once"]) == 2
-    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (line,) = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
     assert (line["event"], line["config"]) == ("config_invalid", str(elsewhere))
     assert line["errors"] == [f"config file {elsewhere}: not found"]
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import socket
 import stat
+import subprocess
+import sys
 import threading
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +19,7 @@ from pathlib import Path
 import pytest
 from sidecar_processes import MOTO_PASSWORD, Sidecar, wait_until
 
-from tools.local_aws import MotoServer, free_port
+from tools.local_aws import MotoServer, free_port, local_aws_env
 
 StartSidecar = Callable[..., Sidecar]
 
@@ -194,6 +198,41 @@ def test_sigterm_while_the_config_is_still_being_read_exits_0(sidecars: StartSid
     assert [event["event"] for event in sidecar.lines] == ["stopped"]
 
 
+SLOW_IMPORT = """
+import os
+# Stands in for argparse, which main imports: holds the import until the test has sent its signal.
+with open(os.environ["SLOW_IMPORT_FIFO"]) as fifo:
+    fifo.read()
+import sys
+sys.path.remove(os.path.dirname(__file__))
+del sys.modules["argparse"]
+import argparse
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "arguments", "code"),
+    [(signal.SIGTERM, (), 0), (signal.SIGHUP, (), 0), (signal.SIGTERM, ("--once",), 1)],
+)
+def test_a_stop_signal_while_main_is_still_being_imported_is_handled(
+    sidecars: StartSidecar, tmp_path: Path, signum: int, arguments: tuple[str, ...], code: int
+) -> None:
+    # The signal arrives during main's imports, before its handlers exist: it must wait for them, not kill (143).
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "argparse.py").write_text(SLOW_IMPORT)
+    fifo = tmp_path / "import-gate"
+    os.mkfifo(fifo)
+    env = {"PYTHONPATH": f"{shadow}{os.pathsep}{local_aws_env('')['PYTHONPATH']}", "SLOW_IMPORT_FIFO": str(fifo)}
+    sidecar = sidecars(tmp_path / "config.yaml", f"http://127.0.0.1:{free_port()}", *arguments, env=env)
+    writer = wait_until(lambda: open_for_writing_once_read(fifo), what="the sidecar to import main")
+    sidecar.process.send_signal(signum)
+    os.close(writer)
+    assert sidecar.finish() == code
+    assert [(event["event"], event["signal"]) for event in sidecar.lines] == [("stopped", signal.Signals(signum).name)]
+    assert sidecar.stderr == ""
+
+
 def open_for_writing_once_read(fifo: Path) -> int | None:
     """A FIFO opens for writing without blocking only once a reader has it open."""
     try:
@@ -334,3 +373,46 @@ def test_a_missing_config_file_exits_2(moto: MotoServer, sidecars: StartSidecar,
     sidecar = sidecars(tmp_path / "absent.yaml", moto.url)
     assert sidecar.finish() == 2
     assert sidecar.events("config_invalid")[0]["errors"] == [f"config file {tmp_path / 'absent.yaml'}: not found"]
+
+
+def test_a_closed_stdout_neither_stops_the_refresh_nor_lands_in_a_password_file(
+    moto: MotoServer, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(write_config(tmp_path, "30m")), "--once"]
+    # Closed before exec: the first file the sidecar opens would get descriptor 1, and with it every log line.
+    process = subprocess.run(
+        command,
+        env=local_aws_env(moto.url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+        timeout=30,
+        check=False,
+    )
+    assert (process.returncode, process.stderr) == (0, "")
+    for _, _, name in REGISTRIES:
+        assert password_file(tmp_path, name).read_bytes() == MOTO_PASSWORD.encode()
+
+
+def test_a_reader_that_goes_away_does_not_stop_the_refresh(moto: MotoServer, tmp_path: Path) -> None:
+    path = password_file(tmp_path, REGISTRIES[0][2])
+    command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(write_config(tmp_path, "100ms"))]
+    process = subprocess.Popen(
+        [*command, "--health-port", "0"], env=local_aws_env(moto.url), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        port = next(json.loads(line)["healthPort"] for line in process.stdout if b'"started"' in line)
+        process.stdout.close()  # EPIPE from now on
+        inode = wait_until(lambda: path.exists() and path.stat().st_ino, what="a first password")
+        wait_until(lambda: path.stat().st_ino != inode, what="the password replaced after the reader left")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert process.stderr is not None
+    assert process.stderr.read() == b""
