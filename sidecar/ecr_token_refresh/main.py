@@ -115,13 +115,13 @@ def _run(args: argparse.Namespace, config: Config, log: JsonLog) -> int:
         config=args.config,
         interval=config.interval.total_seconds(),
         registries=len(config.registries),
-        healthPort=server.server_address[1],
+        healthPort=server.port,
         callDeadline=args.call_deadline,
     )
     try:
         refresh_forever(config, calls, status, log, clock)
     finally:
-        server.shutdown()
+        server.close()
 
 
 def _utc_now() -> datetime:

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -424,3 +425,37 @@ def health_status(port: int) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def context_switches(pid: int) -> int:
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                total += int(line.split()[1])
+    return total
+
+
+def test_idle_the_daemon_does_not_wake_up(moto: MotoServer, sidecars: StartSidecar, tmp_path: Path) -> None:
+    # Every thread blocks without a timeout between rounds: no polling loop costs CPU while nothing happens.
+    sidecar = sidecars(write_config(tmp_path, "30m"), moto.url, "--health-port", "0")
+    sidecar.wait_for("round_finished")
+    time.sleep(0.3)  # the main thread goes to sleep after logging round_finished: a switch of its own
+    before = context_switches(sidecar.process.pid)
+    time.sleep(1.2)
+    assert context_switches(sidecar.process.pid) - before == 0
+
+
+def test_the_health_server_of_a_real_daemon_prints_no_traceback(
+    moto: MotoServer, sidecars: StartSidecar, tmp_path: Path
+) -> None:
+    sidecar = sidecars(write_config(tmp_path, "30m"), moto.url, "--health-port", "0")
+    port = sidecar.health_port
+    for request in (b"garbage\r\n\r\n", b"HEAD /healthz HTTP/1.1\r\n\r\n", b"GET /health"):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(request)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    assert sidecar.health()[0] in (200, 503)
+    assert sidecar.stop()[0] == 0
+    assert sidecar.stderr == ""
+    assert all(line.startswith("{") for line in sidecar.raw.splitlines())
