@@ -17,6 +17,7 @@ from ecr_token_refresh.duration import SECOND, DurationError, parse_go_duration
 from ecr_token_refresh.log import FileDescriptorStream, JsonLog
 from ecr_token_refresh.refresh import Clock, refresh_forever, refresh_round
 from ecr_token_refresh.status import Status
+from ecr_token_refresh.writer import remove_stale_temporary_files
 
 DEFAULT_CALL_DEADLINE = "15s"
 CALL_DEADLINE_RANGE = ("10ms", "5m")
@@ -50,6 +51,11 @@ def _load_and_run(args: argparse.Namespace, log: JsonLog) -> int:
     except ConfigError as error:
         log.error("config_invalid", config=args.config, errors=list(error.problems))
         return 2
+    removed, failed = remove_stale_temporary_files(registry.password_file for registry in config.registries)
+    if removed:
+        log.info("stale_temporary_files_removed", files=removed)
+    for path, error in failed:
+        log.warning("stale_temporary_file_not_removed", file=path, error=error)
     return _run(args, config, log)
 
 

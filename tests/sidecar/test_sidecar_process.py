@@ -377,6 +377,24 @@ def test_a_missing_config_file_exits_2(moto: MotoServer, sidecars: StartSidecar,
     assert sidecar.events("config_invalid")[0]["errors"] == [f"config file {tmp_path / 'absent.yaml'}: not found"]
 
 
+def test_stale_temporary_files_of_ours_are_removed_at_start(
+    moto: MotoServer, sidecars: StartSidecar, tmp_path: Path
+) -> None:
+    # What a SIGKILL during a write leaves behind: a temporary file holding a password.
+    passwords = tmp_path / "passwords"
+    (passwords / "legacy").mkdir(parents=True)
+    stale = [passwords / ".prod.pass.0123456789abcdef.tmp", passwords / "legacy" / ".legacy.pass.fedcba9876543210.tmp"]
+    foreign = [passwords / ".unrelated.pass.0123456789abcdef.tmp", passwords / "notes.tmp"]
+    for path in stale + foreign:
+        path.write_text("old-password")
+    sidecar = sidecars(write_config(tmp_path, "30m"), moto.url, "--once")
+    assert sidecar.finish() == 0
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in foreign)
+    (removed,) = sidecar.events("stale_temporary_files_removed")
+    assert sorted(removed["files"]) == sorted(str(path) for path in stale)
+
+
 def test_a_closed_stdout_neither_stops_the_refresh_nor_lands_in_a_password_file(
     moto: MotoServer, tmp_path: Path
 ) -> None:
