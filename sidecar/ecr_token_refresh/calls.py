@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ecr_token_refresh import aws, stop
@@ -33,24 +33,16 @@ class _Call:
 
 
 class RegionCalls:
-    """At most one call per region in flight; `fetch` is aws.get_authorization_token unless a test passes another."""
+    """At most one call per region in flight."""
 
-    def __init__(
-        self,
-        clients: Mapping[str, aws.EcrApi],
-        deadline_seconds: float,
-        fetch: Callable[[aws.EcrApi], aws.AuthorizationData] = aws.get_authorization_token,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, clients: Mapping[str, aws.EcrApi], deadline_seconds: float) -> None:
         self._clients = clients
         self._deadline = deadline_seconds
-        self._fetch = fetch
-        self._monotonic = monotonic
         self._running: dict[str, _Call] = {}
 
     def round(self, regions: Iterable[str]) -> Iterator[tuple[str, Outcome]]:
         """Each region's outcome as soon as it arrives; NoAnswerInTime for those still silent at the deadline."""
-        started = self._monotonic()
+        started = time.monotonic()
         answers: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
         waiting, refused = set(), []
         for region in dict.fromkeys(regions):
@@ -64,7 +56,7 @@ class RegionCalls:
         yield from refused
         while waiting:
             try:
-                region, outcome = answers.get(timeout=max(0.0, started + self._deadline - self._monotonic()))
+                region, outcome = answers.get(timeout=max(0.0, started + self._deadline - time.monotonic()))
             except queue.Empty:
                 break
             waiting.discard(region)
@@ -77,7 +69,7 @@ class RegionCalls:
 
         def call() -> None:
             try:
-                outcome: Outcome = self._fetch(client)
+                outcome: Outcome = aws.get_authorization_token(client)
             # Throttling, network, credentials, a malformed answer: all are this region's failure, nothing more.
             except Exception as error:
                 outcome = error
