@@ -10,7 +10,7 @@ import io
 import json
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,27 @@ def test_a_malformed_answer_fails_its_region_without_quoting_the_token(tmp_path:
     assert Path(working.password_file).read_text() == password("eu-west-1")
     assert "not-base64!" not in stream.getvalue()
     assert "pass word" not in stream.getvalue()
+
+
+def test_an_expiry_in_another_time_zone_keeps_its_instant(tmp_path: Path) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    in_paris = datetime(2026, 1, 1, 11, 0, tzinfo=timezone(timedelta(hours=1)))
+    ok, status, _ = run_round(Config(INTERVAL, (entry,)), {"us-east-1": FakeEcr("us-east-1", expires_at=in_paris)})
+    assert ok
+    (stored,) = status.snapshot()
+    assert stored.expires_at == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    assert stored.expires_at.utcoffset() == timedelta(0)
+
+
+def test_of_several_entries_the_first_is_used(tmp_path: Path) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    client = FakeEcr("us-east-1")
+    client.answer = {
+        "authorizationData": [{"authorizationToken": token("first")}, {"authorizationToken": token("second")}]
+    }
+    ok, _, _ = run_round(Config(INTERVAL, (entry,)), {"us-east-1": client})
+    assert ok
+    assert Path(entry.password_file).read_text() == "first"
 
 
 def test_an_expiry_without_a_time_zone_counts_as_utc(tmp_path: Path) -> None:
