@@ -17,7 +17,8 @@ from typing import Any, Protocol
 # botocore's own limits for one attempt; calls.py puts a hard deadline on the call as a whole.
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
-MAX_ATTEMPTS = 3
+# The first attempt included (botocore's `max_attempts` would count retries only: 3 meant 4 attempts).
+TOTAL_MAX_ATTEMPTS = 3
 
 
 class EcrApi(Protocol):
@@ -45,7 +46,7 @@ def ecr_clients(regions: Iterable[str]) -> dict[str, EcrApi]:
     from botocore.config import Config as BotoConfig
 
     config = BotoConfig(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
     )

@@ -41,6 +41,10 @@ def test_late_by_less_than_the_grace_is_still_fresh() -> None:
     assert state(refreshed(ago=timedelta(minutes=34)), NOW, INTERVAL) == "fresh"
 
 
+def test_late_by_exactly_the_grace_is_still_fresh() -> None:
+    assert state(refreshed(ago=timedelta(minutes=35)), NOW, INTERVAL) == "fresh"
+
+
 def test_late_by_more_than_five_minutes_is_stale() -> None:
     assert state(refreshed(ago=timedelta(minutes=35, seconds=1)), NOW, INTERVAL) == "stale"
 
@@ -201,6 +205,15 @@ def test_every_request_gets_an_answer_and_the_connection_closes(
 ) -> None:
     running, _ = server
     assert exchange(running, request_bytes).startswith(b"HTTP/1.1 " + status + b"\r\n")
+
+
+def test_a_request_of_exactly_the_limit_is_answered(server: tuple[HealthServer, list[Report]]) -> None:
+    running, _ = server
+    head = b"GET /healthz HTTP/1.1\r\nX: "
+    request = head + b"y" * (health.MAX_REQUEST_BYTES - len(head) - 4) + b"\r\n\r\n"
+    assert len(request) == health.MAX_REQUEST_BYTES
+    assert exchange(running, request).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert exchange(running, request[:-4] + b"y\r\n\r\n").startswith(b"HTTP/1.1 431 ")
 
 
 def test_a_405_names_the_accepted_methods(server: tuple[HealthServer, list[Report]]) -> None:

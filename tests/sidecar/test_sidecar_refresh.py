@@ -9,12 +9,14 @@ import base64
 import io
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ecr_token_refresh import aws
 from ecr_token_refresh.calls import RegionCalls
 from ecr_token_refresh.config import Config, Registry
 from ecr_token_refresh.log import JsonLog
@@ -185,6 +187,18 @@ def test_a_failed_region_keeps_its_last_good_file_and_the_other_region_refreshes
             "AnswerError: the password in authorizationToken has a space or control character",
         ),
         (
+            {"authorizationData": [{"authorizationToken": token("a b")}]},
+            "AnswerError: the password in authorizationToken has a space or control character",
+        ),
+        (
+            {"authorizationData": [{"authorizationToken": token("ab\x7f")}]},
+            "AnswerError: the password in authorizationToken has a space or control character",
+        ),
+        (
+            {"authorizationData": [{"authorizationToken": token("")}]},
+            "AnswerError: authorizationToken does not decode to 'user:password'",
+        ),
+        (
             {"authorizationData": [{"authorizationToken": base64.b64encode("AWS:pässword".encode()).decode()}]},
             "AnswerError: authorizationToken is not base64 of ASCII 'user:password'",
         ),
@@ -202,6 +216,45 @@ def test_a_malformed_answer_fails_its_region_without_quoting_the_token(tmp_path:
     assert Path(working.password_file).read_text() == password("eu-west-1")
     assert "not-base64!" not in stream.getvalue()
     assert "pass word" not in stream.getvalue()
+
+
+def test_every_printable_ascii_character_may_be_in_a_password(tmp_path: Path) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    printable = "".join(chr(code) for code in range(ord("!"), ord("~") + 1))
+    client = FakeEcr("us-east-1")
+    client.answer = {"authorizationData": [{"authorizationToken": token(printable)}]}
+    ok, _, _ = run_round(Config(INTERVAL, (entry,)), {"us-east-1": client})
+    assert ok
+    assert Path(entry.password_file).read_text() == printable
+
+
+class BadOffset(tzinfo):
+    def __init__(self, offset: Any) -> None:
+        self.offset = offset
+
+    def utcoffset(self, dt: datetime | None) -> Any:
+        return self.offset
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "shown"),
+    [
+        (datetime.max.replace(tzinfo=timezone(timedelta(hours=-1))), "(OverflowError)"),
+        (datetime(2030, 1, 1, tzinfo=BadOffset(timedelta(hours=25))), "(ValueError)"),
+        (datetime(2030, 1, 1, tzinfo=BadOffset("soon")), "(TypeError)"),
+    ],
+)
+def test_an_expiry_that_cannot_be_read_as_utc_counts_as_missing(
+    tmp_path: Path, expires_at: datetime, shown: str
+) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    ok, status, stream = run_round(
+        Config(INTERVAL, (entry,)), {"us-east-1": FakeEcr("us-east-1", expires_at=expires_at)}
+    )
+    assert ok
+    assert status.snapshot()[0].expires_at == START + timedelta(hours=12)
+    (warning,) = [line for line in log_lines(stream) if line["level"] == "warning"]
+    assert warning["expiresAt"].endswith(shown)
 
 
 def test_an_expiry_in_another_time_zone_keeps_its_instant(tmp_path: Path) -> None:
@@ -314,13 +367,18 @@ def test_a_region_that_does_not_answer_in_time_fails_alone_and_gets_no_second_ca
     status, stream = Status(config.registries), io.StringIO()
     log = JsonLog(stream, lambda: START)
     try:
+        started = time.monotonic()
         assert not refresh_round(config, calls, status, log, lambda: START)
+        assert 0.2 <= time.monotonic() - started < 0.9
+        # A daemon thread: a call that never returns must not hold up the interpreter's exit.
+        (hanging_thread,) = [t for t in threading.enumerate() if t.name == "GetAuthorizationToken us-east-1"]
+        assert hanging_thread.daemon
         assert Path(working.password_file).read_text() == password("eu-west-1")
         assert status.snapshot()[0].last_error == (
             "NoAnswerInTime: no answer within 0.2 s (connect, retries and reads)"
         )
         assert not refresh_round(config, calls, status, log, lambda: START)
-        assert status.snapshot()[0].last_error.startswith("PreviousCallRunning: the call sent ")
+        assert status.snapshot()[0].last_error == "PreviousCallRunning: the call sent 0 s ago has not returned"
         assert len(clients["us-east-1"].calls) == 1
         assert len(clients["eu-west-1"].calls) == 2
     finally:
@@ -328,6 +386,40 @@ def test_a_region_that_does_not_answer_in_time_fails_alone_and_gets_no_second_ca
     calls_after_release = RegionCalls(clients, deadline_seconds=5)
     assert refresh_round(config, calls_after_release, status, log, lambda: START)
     assert Path(hanging.password_file).read_text() == password("us-east-1")
+
+
+def test_an_answer_that_takes_a_while_but_comes_within_the_deadline_is_used(tmp_path: Path) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    slow = HangingEcr("us-east-1")
+    threading.Timer(0.2, slow.release.set).start()
+    ok, _, _ = run_round(Config(INTERVAL, (entry,)), {"us-east-1": slow}, deadline=10.0)
+    assert ok
+    assert Path(entry.password_file).read_text() == password("us-east-1")
+
+
+def test_the_loop_logs_when_the_next_round_comes(tmp_path: Path) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    clock = FakeClock(sleeps_before_stop=1)
+    stream = io.StringIO()
+    with pytest.raises(StopLoop):
+        refresh_forever(
+            Config(INTERVAL, (entry,)),
+            RegionCalls({"us-east-1": FakeEcr("us-east-1", expires_at=START + timedelta(hours=12))}, 10.0),
+            Status((entry,)),
+            JsonLog(stream, clock.now),
+            Clock(now=clock.now, sleep=clock.sleep, random=lambda: 0.123456),
+        )
+    (finished,) = [line for line in log_lines(stream) if line["event"] == "round_finished"]
+    # 30 min, up to 10% earlier: 1800 * (1 - 0.1 * 0.123456) = 1777.77792 s, logged to the millisecond.
+    assert finished == {
+        "time": START.isoformat(timespec="milliseconds"),
+        "level": "info",
+        "event": "round_finished",
+        "ok": True,
+        "failedRounds": 0,
+        "nextRefresh": (START + timedelta(seconds=1777.77792)).isoformat(),
+        "inSeconds": 1777.778,
+    }
 
 
 def test_the_loop_backs_off_after_failures_and_returns_to_the_interval(tmp_path: Path) -> None:
@@ -380,3 +472,14 @@ def loop_until_stopped(config: Config, client: FakeEcr, clock: FakeClock, sleep:
             JsonLog(io.StringIO(), clock.now),
             Clock(now=clock.now, sleep=sleep, random=lambda: 0.0),
         )
+
+
+def test_the_clients_carry_botocores_own_limits_under_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dummy keys: the credential chain must not go looking for an instance metadata service.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    clients = aws.ecr_clients(["eu-west-1", "us-east-1"])
+    assert list(clients) == ["eu-west-1", "us-east-1"]
+    config = clients["eu-west-1"].meta.config  # type: ignore[attr-defined]
+    assert (config.region_name, config.connect_timeout, config.read_timeout) == ("eu-west-1", 2, 5)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}

@@ -111,7 +111,8 @@ def test_the_sweep_removes_only_our_temporary_files_of_configured_names(tmp_path
     elsewhere.mkdir()
     (elsewhere / ".prod.pass.0123456789abcdef.tmp").write_text("secret")  # not a password directory of ours
     removed, failed = remove_stale_temporary_files(
-        [str(passwords / "prod.pass"), str(passwords / "a.b.pass"), str(tmp_path / "absent" / "x.pass")]
+        # A directory that does not exist yet comes first: the others are still swept.
+        [str(tmp_path / "absent" / "x.pass"), str(passwords / "prod.pass"), str(passwords / "a.b.pass")]
     )
     assert sorted(removed) == sorted(str(path) for path in ours)
     assert failed == []
