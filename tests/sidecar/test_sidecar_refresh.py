@@ -10,7 +10,7 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -197,6 +197,11 @@ def test_a_failed_region_keeps_its_last_good_file_and_the_other_region_refreshes
         (
             {"authorizationData": [{"authorizationToken": token("")}]},
             "AnswerError: authorizationToken does not decode to 'user:password'",
+        ),
+        (
+            # One character outside the base64 alphabet: refused, not skipped over.
+            {"authorizationData": [{"authorizationToken": "*" + token("password")}]},
+            "AnswerError: authorizationToken is not base64 of ASCII 'user:password'",
         ),
         (
             {"authorizationData": [{"authorizationToken": base64.b64encode("AWS:pässword".encode()).decode()}]},
@@ -395,6 +400,29 @@ def test_an_answer_that_takes_a_while_but_comes_within_the_deadline_is_used(tmp_
     ok, _, _ = run_round(Config(INTERVAL, (entry,)), {"us-east-1": slow}, deadline=10.0)
     assert ok
     assert Path(entry.password_file).read_text() == password("us-east-1")
+
+
+class SilentCalls:
+    """A Calls that reports no region at all."""
+
+    def round(self, regions: Iterable[str]) -> list[tuple[str, Any]]:
+        return []
+
+
+def test_a_round_in_which_a_region_was_never_answered_is_not_ok(tmp_path: Path) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    status = Status((entry,))
+    assert not refresh_round(
+        Config(INTERVAL, (entry,)), SilentCalls(), status, JsonLog(io.StringIO(), lambda: START), lambda: START
+    )
+
+
+def test_an_interval_below_a_second_is_slept_as_it_is(tmp_path: Path) -> None:
+    entry = registry(tmp_path, "111111111111", "us-east-1")
+    clock = FakeClock(sleeps_before_stop=1)
+    client = FakeEcr("us-east-1", expires_at=START + timedelta(hours=12))
+    loop_until_stopped(Config(timedelta(milliseconds=100), (entry,)), client, clock, clock.sleep)
+    assert clock.sleeps == [0.1]
 
 
 def test_the_loop_logs_when_the_next_round_comes(tmp_path: Path) -> None:
