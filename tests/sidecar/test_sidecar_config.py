@@ -396,3 +396,38 @@ def test_any_text_is_a_config_or_a_config_error(text: str) -> None:
         parse(text)
     except ConfigError as error:
         assert error.problems
+
+
+def test_a_file_of_exactly_a_config_maps_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes(GOOD.encode() + b"#" * (MAX_CONFIG_BYTES - len(GOOD.encode())))
+    assert load(path) == parse(GOOD)
+
+
+def test_an_interval_is_kept_to_the_microsecond_rounding_down() -> None:
+    assert parse(GOOD.replace("30m", "1000600ns", 1)).interval == timedelta(microseconds=1000)
+
+
+def test_a_character_the_yaml_reader_refuses_is_a_config_error() -> None:
+    (problem,) = problems("interval: 30m\x1f\n")
+    assert problem.startswith("config is not valid YAML: unacceptable character #x001f")
+
+
+def test_a_duplicate_key_is_found_after_an_alias_was_walked_twice() -> None:
+    text = (
+        "registries: [{registryId: '123456789012', region: a, region: b, passwordFile: /x}]\n"
+        "anchor: &shared [1]\nalias: *shared\ninterval: 30m\n"
+    )
+    assert problems(text) == ("registries[0].region: given twice (line 1; accepted: each key once)",)
+
+
+def test_duplicates_are_found_after_an_entry_without_a_valid_password_file() -> None:
+    text = (
+        "interval: 30m\nregistries:\n"
+        "  - {registryId: '123456789012', region: us-east-1, passwordFile: relative}\n"
+        "  - {registryId: '123456789012', region: us-east-1, passwordFile: /x}\n"
+        "  - {registryId: '123456789012', region: us-east-1, passwordFile: //x}\n"
+    )
+    assert problems(text)[1:] == (
+        "registries[2].passwordFile: '//x' is the file of registries[1] (accepted: one file per registry entry)",
+    )
