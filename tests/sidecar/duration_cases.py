@@ -106,4 +106,8 @@ CASES: list[tuple[str, int | type[ValueError]]] = [
     ("99999999999999999999ns", ValueError),
     # Fractions go through a float64, as in Go: this one rounds up to a whole second.
     ("0.99999999999999999999999999999s", S),
+    # Beyond 19 digits Go stops adding precision (and never fails): hundreds of digits are fine.
+    ("1." + "9" * 400 + "s", 2 * S),
+    ("0." + "1" * 400 + "h", 400 * S),
+    ("." + "3" * 25 + "m", 20 * S),
 ]

@@ -194,6 +194,7 @@ def test_head_answers_like_get_without_the_body(server: tuple[HealthServer, list
         (b"POST /healthz HTTP/1.1\r\n\r\n", b"405 Method Not Allowed"),
         (b"garbage\r\n\r\n", b"400 Bad Request"),
         (b"GET /healthz\r\n\r\n", b"400 Bad Request"),
+        (b"GET /healthz HTTP/1.1 extra\r\n\r\n", b"400 Bad Request"),
         (b"GET /healthz?verbose=1 HTTP/1.0\n\n", b"200 OK"),
         (b"GET / HTTP/1.1\r\n\r\n", b"404 Not Found"),
         (b"GET /healthz HTTP/1.1\r\n" + b"X: " + b"y" * 9000 + b"\r\n\r\n", b"431 Request Header Fields Too Large"),
@@ -214,6 +215,15 @@ def test_a_request_of_exactly_the_limit_is_answered(server: tuple[HealthServer, 
     assert len(request) == health.MAX_REQUEST_BYTES
     assert exchange(running, request).startswith(b"HTTP/1.1 200 OK\r\n")
     assert exchange(running, request[:-4] + b"y\r\n\r\n").startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_request_that_never_ends_is_cut_off_at_the_limit(server: tuple[HealthServer, list[Report]]) -> None:
+    running, _ = server
+    with socket.create_connection(("127.0.0.1", running.port), timeout=5) as connection:
+        # Just past the limit, so the server has read all of it when it closes (unread bytes would reset).
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nX: " + b"y" * health.MAX_REQUEST_BYTES)
+        # Still open on our side, still no end of headers: the server answers once it has read past the limit.
+        assert connection.recv(65536).startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
 
 
 def test_a_405_names_the_accepted_methods(server: tuple[HealthServer, list[Report]]) -> None:
@@ -280,6 +290,8 @@ def test_no_server_thread_takes_a_stop_signal(server: tuple[HealthServer, list[R
     # The kernel may hand a process's signal to any thread that does not block it; only main can act on it.
     threads = [thread for thread in threading.enumerate() if thread.name.startswith("health")]
     assert len(threads) == 1 + health.ANSWERING_THREADS
+    # Daemon threads: the process may end while a client holds a connection.
+    assert all(thread.daemon for thread in threads)
     for thread in threads:
         status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
         blocked = int(next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1], 16)
