@@ -66,12 +66,19 @@ def test_an_expired_password_is_expired() -> None:
     assert state(refreshed(ago=timedelta(minutes=20), lifetime=timedelta(minutes=20)), NOW, INTERVAL) == "expired"
 
 
+def test_past_its_expiry_a_password_is_expired_not_stale() -> None:
+    assert state(refreshed(ago=timedelta(minutes=20), lifetime=timedelta(minutes=10)), NOW, INTERVAL) == "expired"
+
+
 def test_assess_is_200_only_when_every_registry_is_fresh() -> None:
     fresh = refreshed(ago=timedelta(minutes=1))
     stale = refreshed(ago=timedelta(hours=1), registry=STAGING)
     assert assess((fresh,), NOW, INTERVAL)[0] == 200
     assert assess((fresh, stale), NOW, INTERVAL)[0] == 503
     assert assess((fresh, RegistryStatus(STAGING)), NOW, INTERVAL)[0] == 503
+    expired = refreshed(ago=timedelta(minutes=20), lifetime=timedelta(minutes=20), registry=STAGING)
+    code, body = assess((fresh, expired), NOW, INTERVAL)
+    assert (code, body["healthy"]) == (503, False)
 
 
 def test_body_names_each_registry_with_its_state_and_last_error() -> None:
@@ -267,6 +274,40 @@ def test_silent_and_vanishing_clients_are_cut_off_at_the_deadline_and_print_noth
     finally:
         running.close()
     assert capfd.readouterr() == ("", "")
+
+
+def test_the_limits_are_the_documented_ones() -> None:
+    # sidecar/README.md: one thread accepts, four answer, 64 wait, 2 s per connection, 8 KiB per request.
+    assert (health.ANSWERING_THREADS, health.BACKLOG) == (4, 64)
+    assert (health.CONNECTION_SECONDS, health.MAX_REQUEST_BYTES) == (2.0, 8192)
+
+
+def test_a_slow_client_within_its_time_is_answered_and_a_silent_one_cut_off_on_time() -> None:
+    running = serve(0, lambda: (200, {}), connection_seconds=1.0)
+    try:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=5) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\n")
+            time.sleep(0.3)  # well within its second
+            slow.sendall(b"\r\n")
+            assert slow.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")
+        with socket.create_connection(("127.0.0.1", running.port), timeout=5) as silent:
+            started = time.monotonic()
+            assert silent.recv(1) == b""
+            assert 0.9 < time.monotonic() - started < 1.6
+    finally:
+        running.close()
+
+
+def test_a_restart_can_bind_the_port_its_predecessor_just_left(server: tuple[HealthServer, list[Report]]) -> None:
+    running, _ = server
+    port = running.port
+    exchange(running, b"GET /healthz HTTP/1.1\r\n\r\n")  # the server closes first: its side waits in TIME_WAIT
+    running.close()
+    again = serve(port, lambda: (200, {}))
+    try:
+        assert again.port == port
+    finally:
+        again.close()
 
 
 def test_a_flood_of_connections_does_not_add_threads(server: tuple[HealthServer, list[Report]]) -> None:
