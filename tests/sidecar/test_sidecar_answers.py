@@ -69,7 +69,7 @@ class Stop(Exception):
     pass
 
 
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(st.lists(ANSWERS, min_size=ROUNDS, max_size=ROUNDS))
 def test_the_daemon_keeps_running_and_writing_the_other_region_whatever_one_region_answers(
     tmp_path_factory: Any, answers: list[Any]

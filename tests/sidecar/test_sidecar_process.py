@@ -139,12 +139,12 @@ def test_a_reader_never_sees_a_missing_empty_or_partial_file(
     reader = threading.Thread(target=read_continuously)
     reader.start()
     try:
-        sidecar.wait_for("round_finished", count=40)
+        sidecar.wait_for("round_finished", count=25)
     finally:
         done.set()
         reader.join(timeout=10)
     assert bad == []
-    assert len(versions) >= 20, "the file was not replaced often enough while being read"
+    assert len(versions) >= 12, "the file was not replaced often enough while being read"
     assert reads > len(versions)
 
 
@@ -460,7 +460,7 @@ def test_idle_the_daemon_does_not_wake_up(moto: MotoServer, sidecars: StartSidec
     sidecar.wait_for("round_finished")
     time.sleep(0.3)  # the main thread goes to sleep after logging round_finished: a switch of its own
     before = context_switches(sidecar.process.pid)
-    time.sleep(1.2)
+    time.sleep(0.8)  # http.server's poll alone woke up twice a second
     assert context_switches(sidecar.process.pid) - before == 0
 
 
