@@ -357,7 +357,7 @@ yaml_values = st.recursive(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=120)
 @given(
     interval=yaml_values | st.sampled_from(["30m", "0", "1ns", "12h", "99999999999h", ".h"]),
     registries=st.lists(
