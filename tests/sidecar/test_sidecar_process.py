@@ -192,6 +192,9 @@ def test_sigterm_while_the_config_is_still_being_read_exits_0(sidecars: StartSid
     sidecar = sidecars(config, f"http://127.0.0.1:{free_port()}")
     writer = wait_until(lambda: open_for_writing_once_read(config), what="the sidecar to open its config")
     try:
+        # Blocked in read(): a signal that came a moment earlier, before the read began, would wait for its end.
+        wchan = Path(f"/proc/{sidecar.process.pid}/wchan")
+        wait_until(lambda: "pipe_read" in wchan.read_text(), what="the sidecar to block reading its config")
         code, elapsed = sidecar.stop()
     finally:
         os.close(writer)
