@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: render test lint bench
+.PHONY: render test lint bench requirements
 
 $(VENV)/.installed: requirements-dev.txt requirements.txt sidecar/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ lint: $(VENV)/.installed
 
 test: lint
 	$(PY) -m pytest -q -m "not e2e"
+
+# Re-pins every requirements file from its .in (uv), the program's and the pack's against the dev pins. uv takes no
+# editable path as a constraint, so the constraints are the dev pins without the `-e ./sidecar` line.
+requirements: $(VENV)/.installed
+	$(VENV)/bin/uv pip compile -q requirements-dev.in -o requirements-dev.txt
+	grep -v '^-e ' requirements-dev.txt > $(VENV)/constraints.txt
+	for in in requirements.in policy/requirements.in sidecar/requirements.in; do \
+	  $(VENV)/bin/uv pip compile -q $$in -c $(VENV)/constraints.txt -o $${in%.in}.txt \
+	    --custom-compile-command "make requirements"; done
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.render

@@ -1,11 +1,17 @@
 """Benchmark: the token-refresh sidecar vs clouddriver's passwordCommand (`aws ecr get-login-password`), against moto.
 
-Run from the repository root: .venv/bin/python -m bench.sidecar
-Prints a markdown table and the machine it ran on; sidecar/README.md holds the output of one run.
+Run from the repository root: .venv/bin/python -m bench.sidecar [--idle-seconds 120]
+Prints markdown tables and the machine it ran on; sidecar/README.md holds the output of one run.
+
+Bytecode: this environment sets PYTHONDONTWRITEBYTECODE=1 and uv installs without compiling, so a new Python process
+compiles every third-party module from source. "source" runs are that situation (the standard library keeps its own
+compiled files); "compiled" runs read bytecode compiled ahead into a PYTHONPYCACHEPREFIX tree, the same files that
+`uv pip install --compile-bytecode` or the image's `compileall` produce.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -14,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -22,14 +30,13 @@ from tools.local_aws import MotoServer, local_aws_env
 
 BIN = Path(sys.executable).parent
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
-REGISTRIES_PER_REGION = 10
-REGISTRIES = len(REGIONS) * REGISTRIES_PER_REGION
 # passwordCommand runs once per registry request; clouddriver's default cacheIntervalSeconds is 30.
 PASSWORD_COMMAND_CALLS_PER_HOUR = 3600 // 30
-SIDECAR_ROUNDS_PER_HOUR = 2  # at the usual interval of 30m
-AWS_CLI_CALLS = 5
-MEASURED_ROUNDS = 20
-IDLE_SECONDS = 30.0
+ROUNDS_PER_HOUR = 2  # at the usual interval of 30m
+PROBES_PER_HOUR = 3600 // 10  # a kubelet probe every 10 s
+RUNS = 5
+MEASURED_ROUNDS = 30
+MEASURED_PROBES = 200
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -38,120 +45,220 @@ class Run:
     wall_seconds: float
     cpu_seconds: float
     peak_rss_mib: float
-    exit_code: int
 
 
 @dataclass(frozen=True)
 class Daemon:
+    registries: int
+    regions: int
     cpu_per_round: float
-    idle_cpu: float
+    idle_cpu_per_hour: float
+    idle_switches_per_hour: float
+    cpu_per_probe: float
     peak_rss_mib: float
+
+    @property
+    def hourly(self) -> float:
+        return self.cpu_per_round * ROUNDS_PER_HOUR + self.idle_cpu_per_hour + self.cpu_per_probe * PROBES_PER_HOUR
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--idle-seconds", type=float, default=120.0, help="idle window per daemon (default 120)")
+    idle_seconds = parser.parse_args().idle_seconds
+    check_no_bytecode_beside_the_sources()
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
+        compiled = directory / "pycache"
         moto = MotoServer(directory)
         moto.start()
         try:
-            once = sidecar_once(directory, moto.url)
-            calls = len(moto.token_calls())
-            daemon = sidecar_daemon(directory, moto.url)
-            cli = [aws_cli_call(moto.url) for _ in range(AWS_CLI_CALLS)]
+            warm_bytecode(directory, moto.url, compiled)
+            once = {
+                (registries, label): [sidecar_once(directory, moto.url, registries, cache) for _ in range(RUNS)]
+                for registries in (1, 50)
+                for label, cache in (("source", None), ("compiled", compiled))
+            }
+            daemons = [
+                sidecar_daemon(directory, moto.url, registries, compiled, idle_seconds) for registries in (1, 50)
+            ]
+            cli = {
+                label: [aws_cli_call(moto.url, cache) for _ in range(RUNS)]
+                for label, cache in (("source", None), ("compiled", compiled))
+            }
         finally:
             moto.stop()
-    print(table(once, calls, daemon, cli))
+    print(once_table(once))
+    print()
+    print(daemon_table(daemons, idle_seconds))
+    print()
+    print(comparison_table(daemons, cli))
     print()
     print(machine())
 
 
-def write_config(directory: Path, interval: str) -> Path:
+def check_no_bytecode_beside_the_sources() -> None:
+    """ "source" must mean source: no __pycache__ next to the third-party modules or the sidecar's."""
+    import botocore
+
+    for package in (Path(botocore.__file__).parent, Path("sidecar/ecr_token_refresh")):
+        if (package / "__pycache__").exists():
+            raise SystemExit(f"{package}/__pycache__ exists: remove it, or the 'source' figures are not from source")
+
+
+def environment(endpoint: str, cache: Path | None) -> dict[str, str]:
+    env = {**local_aws_env(endpoint), "PYTHONDONTWRITEBYTECODE": "1"}
+    if cache is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
+
+
+def warm_bytecode(directory: Path, endpoint: str, cache: Path) -> None:
+    """One run of each command with bytecode writing on fills the cache tree with every module they import."""
+    env = {**environment(endpoint, cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE")
+    config = write_config(directory, "30m", 50)
+    subprocess.run(sidecar_command(config, "--once"), env=env, check=True, capture_output=True)
+    subprocess.run(aws_cli_command(), env=env, check=True, capture_output=True)
+    daemon = subprocess.Popen(sidecar_command(config, "--health-port", "0"), env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for_rounds(daemon, 1)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+
+
+def write_config(directory: Path, interval: str, registries: int) -> Path:
     lines = [f"interval: {interval}", "registries:"]
-    for region_index, region in enumerate(REGIONS):
-        for index in range(REGISTRIES_PER_REGION):
-            registry_id = f"{region_index + 1:06d}{index:06d}"
-            lines += [
-                f'  - registryId: "{registry_id}"',
-                f"    region: {region}",
-                f"    passwordFile: {directory / 'passwords' / f'{region}-{registry_id}.pass'}",
-            ]
-    config = directory / f"config-{interval}.yaml"
+    for index in range(registries):
+        region = REGIONS[index % len(REGIONS)]
+        registry_id = f"{index + 1:012d}"
+        lines += [
+            f'  - registryId: "{registry_id}"',
+            f"    region: {region}",
+            f"    passwordFile: {directory / 'passwords' / f'{region}-{registry_id}.pass'}",
+        ]
+    config = directory / f"config-{interval}-{registries}.yaml"
     config.write_text("\n".join(lines) + "\n")
     return config
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[Run, bytes]:
-    """Runs a command to completion; CPU and peak RSS come from the kernel's accounting of that one child."""
+def sidecar_command(config: Path, *arguments: str) -> list[str]:
+    return [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), *arguments]
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[Run, int, bytes]:
+    """Runs a command to completion; CPU and peak RSS are the kernel's accounting of that one child (wait4)."""
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(time.monotonic() - started, cpu, usage.ru_maxrss / 1024, process.returncode), output
+    run = Run(time.monotonic() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return run, process.returncode, output
 
 
-def sidecar_once(directory: Path, endpoint: str) -> Run:
-    config = write_config(directory, "30m")
-    command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), "--once"]
-    run, _ = timed(command, local_aws_env(endpoint))
-    written = sorted((directory / "passwords").iterdir())
-    if run.exit_code != 0 or len(written) != REGISTRIES:
-        raise SystemExit(f"sidecar --once exited {run.exit_code} with {len(written)} of {REGISTRIES} files")
-    for path in written:
-        registry_id = path.stem.rsplit("-", 1)[1]
-        assert path.read_text() == f"{registry_id}-auth-token", path
+def sidecar_once(directory: Path, endpoint: str, registries: int, cache: Path | None) -> Run:
+    passwords = directory / "passwords"
+    for stale in passwords.glob("*.pass") if passwords.exists() else ():
+        stale.unlink()
+    run, code, _ = timed(
+        sidecar_command(write_config(directory, "30m", registries), "--once"), environment(endpoint, cache)
+    )
+    written = sorted(passwords.iterdir())
+    if code != 0 or len(written) != registries:
+        raise SystemExit(f"sidecar --once exited {code} with {len(written)} of {registries} files")
+    # Asked without registryIds, moto answers the caller's own account's password (its default account).
+    assert all(path.read_text() == "123456789012-auth-token" for path in written)
     return run
 
 
-def sidecar_daemon(directory: Path, endpoint: str) -> Daemon:
-    """CPU per round in steady state (a round every 1 s), CPU while idle, peak RSS of the long-running process."""
-    busy = start_daemon(write_config(directory, "1s"), endpoint)
+def sidecar_daemon(directory: Path, endpoint: str, registries: int, cache: Path, idle_seconds: float) -> Daemon:
+    """CPU per round (rounds every 200 ms), idle CPU and wake-ups, CPU per health probe, peak RSS; compiled."""
+    busy = start_daemon(write_config(directory, "200ms", registries), endpoint, cache)
     try:
-        wait_for_rounds(busy, 1)
+        wait_for_rounds(busy, 2)
         before = process_cpu(busy.pid)
         wait_for_rounds(busy, MEASURED_ROUNDS)
         cpu_per_round = (process_cpu(busy.pid) - before) / MEASURED_ROUNDS
-        peak_rss = peak_rss_mib(busy.pid)
     finally:
-        busy.terminate()
-        busy.wait(timeout=10)
-    idle = start_daemon(write_config(directory, "30m"), endpoint)
+        stop(busy)
+    idle = start_daemon(write_config(directory, "30m", registries), endpoint, cache)
     try:
-        wait_for_rounds(idle, 1)
-        before = process_cpu(idle.pid)
-        time.sleep(IDLE_SECONDS)
-        idle_cpu = process_cpu(idle.pid) - before
+        port = wait_for_rounds(idle, 1)
+        time.sleep(1.0)
+        cpu_before, switches_before = thread_cpu_and_switches(idle.pid)
+        time.sleep(idle_seconds)
+        cpu_after, switches_after = thread_cpu_and_switches(idle.pid)
+        for _ in range(MEASURED_PROBES):
+            probe(port)
+        cpu_probed, _ = thread_cpu_and_switches(idle.pid)
+        peak_rss = peak_rss_mib(idle.pid)
     finally:
-        idle.terminate()
-        idle.wait(timeout=10)
-    return Daemon(cpu_per_round, idle_cpu, peak_rss)
+        stop(idle)
+    return Daemon(
+        registries=registries,
+        regions=min(registries, len(REGIONS)),
+        cpu_per_round=cpu_per_round,
+        idle_cpu_per_hour=(cpu_after - cpu_before) * 3600 / idle_seconds,
+        idle_switches_per_hour=(switches_after - switches_before) * 3600 / idle_seconds,
+        cpu_per_probe=(cpu_probed - cpu_after) / MEASURED_PROBES,
+        peak_rss_mib=peak_rss,
+    )
 
 
-def start_daemon(config: Path, endpoint: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), "--health-port", "0"]
-    return subprocess.Popen(command, env=local_aws_env(endpoint), stdout=subprocess.PIPE, text=True)
+def start_daemon(config: Path, endpoint: str, cache: Path) -> subprocess.Popen[str]:
+    command = sidecar_command(config, "--health-port", "0")
+    return subprocess.Popen(command, env=environment(endpoint, cache), stdout=subprocess.PIPE, text=True)
 
 
-def wait_for_rounds(daemon: subprocess.Popen[str], rounds: int) -> None:
+def stop(daemon: subprocess.Popen[str]) -> None:
+    daemon.terminate()
+    daemon.wait(timeout=10)
+
+
+def wait_for_rounds(daemon: subprocess.Popen[str], rounds: int) -> int:
+    """Reads the log until `rounds` successful rounds have finished; returns the health port."""
     assert daemon.stdout is not None
-    seen = 0
+    seen, port = 0, 0
     while seen < rounds:
         line = daemon.stdout.readline()
         if not line:
             raise SystemExit("the sidecar daemon exited")
         event = json.loads(line)
+        if event["event"] == "started":
+            port = event["healthPort"]
         if event["event"] == "round_finished":
             if not event["ok"]:
                 raise SystemExit(f"a round failed: {event}")
             seen += 1
+    return port
 
 
 def process_cpu(pid: int) -> float:
-    """utime + stime of every thread, from /proc (10 ms resolution)."""
+    """utime + stime of the process, exited threads included (each round's call threads exit); 10 ms ticks."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def thread_cpu_and_switches(pid: int) -> tuple[float, int]:
+    """CPU time of every live thread from schedstat (nanoseconds), and their context switches."""
+    cpu, switches = 0, 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        cpu += int((task / "schedstat").read_text().split()[0])
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                switches += int(line.split()[1])
+    return cpu / 1e9, switches
+
+
+def probe(port: int) -> None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        error.read()
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -161,52 +268,78 @@ def peak_rss_mib(pid: int) -> float:
     raise SystemExit("no VmHWM in /proc status")
 
 
-def aws_cli_call(endpoint: str) -> Run:
-    command = [str(BIN / "aws"), "ecr", "get-login-password", "--region", "us-east-1"]
-    run, output = timed(command, local_aws_env(endpoint))
-    if run.exit_code != 0 or not output.strip():
-        raise SystemExit(f"aws ecr get-login-password exited {run.exit_code}")
+def aws_cli_command() -> list[str]:
+    return [str(BIN / "aws"), "ecr", "get-login-password", "--region", "us-east-1"]
+
+
+def aws_cli_call(endpoint: str, cache: Path | None) -> Run:
+    run, code, output = timed(aws_cli_command(), environment(endpoint, cache))
+    if code != 0 or not output.strip():
+        raise SystemExit(f"aws ecr get-login-password exited {code}")
     return run
 
 
-def table(once: Run, calls: int, daemon: Daemon, cli: list[Run]) -> str:
-    cli_cpu = statistics.mean(run.cpu_seconds for run in cli)
-    cli_wall = statistics.mean(run.wall_seconds for run in cli)
-    cli_rss = max(run.peak_rss_mib for run in cli)
-    idle_per_hour = daemon.idle_cpu * 3600 / IDLE_SECONDS
-    sidecar_hourly = (daemon.cpu_per_round * SIDECAR_ROUNDS_PER_HOUR + idle_per_hour) / REGISTRIES
-    cli_hourly = cli_cpu * PASSWORD_COMMAND_CALLS_PER_HOUR
+def median(runs: list[Run], field: str) -> float:
+    return statistics.median(getattr(run, field) for run in runs)
+
+
+def once_table(once: dict[tuple[int, str], list[Run]]) -> str:
     rows = [
-        (
-            "",
-            f"sidecar, {REGISTRIES} registries in {len(REGIONS)} regions",
-            "passwordCommand: aws ecr get-login-password",
-        ),
-        ("---", "---", "---"),
-        (
-            "Wall time",
-            f"{once.wall_seconds:.2f} s until all {REGISTRIES} files are written (`--once`, from exec)",
-            f"{cli_wall:.2f} s per call (mean of {len(cli)})",
-        ),
-        ("GetAuthorizationToken calls", f"{calls} per round (one per region)", "1 per registry request"),
-        (
-            "Peak RSS",
-            f"{once.peak_rss_mib:.0f} MiB (`--once`), {daemon.peak_rss_mib:.0f} MiB (daemon)",
-            f"{cli_rss:.0f} MiB per call",
-        ),
-        (
-            "CPU",
-            f"{once.cpu_seconds:.2f} s per `--once` process; {daemon.cpu_per_round:.3f} s per daemon round; "
-            f"{daemon.idle_cpu:.2f} s while idle for {IDLE_SECONDS:.0f} s (10 ms resolution)",
-            f"{cli_cpu:.2f} s per call",
-        ),
-        (
-            "**CPU s per registry per hour**",
-            f"**{sidecar_hourly:.4f}** ({SIDECAR_ROUNDS_PER_HOUR} rounds/h at 30m)",
-            f"**{cli_hourly:.0f}** ({PASSWORD_COMMAND_CALLS_PER_HOUR} calls/h at cacheIntervalSeconds 30)",
-        ),
+        "| `--once` (median of 5) | wall s | CPU s | peak RSS MiB |",
+        "| --- | ---: | ---: | ---: |",
     ]
-    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    for (registries, label), runs in once.items():
+        regions = min(registries, len(REGIONS))
+        rows.append(
+            f"| {registries} registr{'y' if registries == 1 else 'ies'} in {regions} region{'s' * (regions > 1)}, "
+            f"{label} | {median(runs, 'wall_seconds'):.2f} | {median(runs, 'cpu_seconds'):.2f} | "
+            f"{median(runs, 'peak_rss_mib'):.0f} |"
+        )
+    return "\n".join(rows)
+
+
+def daemon_table(daemons: list[Daemon], idle_seconds: float) -> str:
+    rows = [
+        "| daemon, compiled | CPU s per round | idle CPU s per hour | idle wake-ups per hour | CPU ms per probe "
+        "| CPU s per hour (2 rounds + idle + 360 probes) | **per registry-hour** | peak RSS MiB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for daemon in daemons:
+        rows.append(
+            f"| {daemon.registries} registr{'y' if daemon.registries == 1 else 'ies'}, {daemon.regions} "
+            f"region{'s' * (daemon.regions > 1)} | {daemon.cpu_per_round:.4f} | {daemon.idle_cpu_per_hour:.4f} | "
+            f"{daemon.idle_switches_per_hour:.0f} | {daemon.cpu_per_probe * 1000:.3f} | {daemon.hourly:.4f} | "
+            f"**{daemon.hourly / daemon.registries:.5f}** | {daemon.peak_rss_mib:.0f} |"
+        )
+    rows.append("")
+    rows.append(
+        f"Idle over {idle_seconds:.0f} s per daemon (schedstat, ns), {MEASURED_PROBES} probes, "
+        f"{MEASURED_ROUNDS} rounds (utime+stime, 10 ms ticks, averaged)."
+    )
+    return "\n".join(rows)
+
+
+def comparison_table(daemons: list[Daemon], cli: dict[str, list[Run]]) -> str:
+    rows = [
+        "| CPU s per registry per hour | sidecar, compiled | passwordCommand, source | passwordCommand, compiled |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    per_call = {label: median(runs, "cpu_seconds") for label, runs in cli.items()}
+    for daemon in daemons:
+        rows.append(
+            f"| {daemon.registries} registr{'y' if daemon.registries == 1 else 'ies'} | "
+            f"{daemon.hourly / daemon.registries:.5f} | "
+            f"{per_call['source'] * PASSWORD_COMMAND_CALLS_PER_HOUR:.0f} | "
+            f"{per_call['compiled'] * PASSWORD_COMMAND_CALLS_PER_HOUR:.0f} |"
+        )
+    rows.append("")
+    for label, runs in cli.items():
+        rows.append(
+            f"`aws ecr get-login-password`, {label}: {median(runs, 'cpu_seconds'):.2f} s CPU, "
+            f"{median(runs, 'wall_seconds'):.2f} s wall, {median(runs, 'peak_rss_mib'):.0f} MiB per call "
+            f"(median of {len(runs)}; {PASSWORD_COMMAND_CALLS_PER_HOUR} calls per registry-hour)."
+        )
+    return "\n".join(rows)
 
 
 def machine() -> str:

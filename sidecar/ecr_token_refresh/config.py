@@ -3,31 +3,38 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
-from collections.abc import Callable
+import reprlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import yaml
 
-DEFAULT_PATH = "/opt/config/ecr-token-refresh/config.yaml"
+from ecr_token_refresh import contract
+from ecr_token_refresh.duration import DurationError, parse_go_duration
 
 TOP_LEVEL_KEYS = ("interval", "registries")
 REGISTRY_KEYS = ("registryId", "region", "passwordFile")
+# A ConfigMap holds at most 1 MiB; reading stops there, so that `--config /dev/zero` cannot fill the memory.
+MAX_CONFIG_BYTES = 1024 * 1024
 
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_MICROSECOND = timedelta(microseconds=1)
-# [0-9], not \d: \d also matches other scripts' digits (١٢٣), which AWS and Go reject.
-_GO_TERM = r"([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)"
-_GO_DURATION = re.compile(rf"\+?(?:{_GO_TERM})+")
+# [0-9], not \d: \d also matches other scripts' digits (١٢٣), which AWS rejects.
 _REGISTRY_ID = re.compile(r"[0-9]{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
-_DURATION_ACCEPTED = "a positive Go duration such as 30m, 1h30m, 90s or 1.5h"
+_DURATION_ACCEPTED = (
+    f"a Go duration from {contract.MIN_INTERVAL_TEXT} to {contract.MAX_INTERVAL_TEXT} such as 30m, 1h30m, 90s or 1.5h"
+)
 _REGISTRY_ID_ACCEPTED = 'a quoted 12-digit string such as "123456789012"'
 _REGION_ACCEPTED = "an AWS region name such as us-east-1"
 _PASSWORD_FILE_ACCEPTED = "an absolute file path such as /etc/passwords/<name>.pass"
+# Values are quoted in errors, but a value built from YAML aliases can be huge or recursive: show its start only.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 200
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict = 3, 6, 6
 
 
 class ConfigError(Exception):
@@ -52,21 +59,32 @@ class Config:
 
 
 def load(path: str | os.PathLike[str]) -> Config:
+    return parse(_read(os.fspath(path)))
+
+
+def _read(path: str) -> str:
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        with open(path, "rb") as file:
+            content = file.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError([f"config file {os.fspath(path)}: not found"]) from None
+        raise ConfigError([f"config file {path}: not found"]) from None
     except OSError as error:
-        raise ConfigError([f"config file {os.fspath(path)}: {error.strerror}"]) from None
-    return parse(text)
+        raise ConfigError([f"config file {path}: {error.strerror}"]) from None
+    if len(content) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"config file {path}: larger than {MAX_CONFIG_BYTES} bytes, the most a ConfigMap holds"])
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            [
+                f"config file {path}: byte {content[error.start]:#04x} at offset {error.start} is not UTF-8 "
+                "(accepted: a UTF-8 text file)"
+            ]
+        ) from None
 
 
 def parse(text: str) -> Config:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError([f"config is not valid YAML: {error}"]) from None
+    document = _yaml_document(text)
     if not isinstance(document, dict):
         raise ConfigError([f"config: {_show(document)} is not a mapping with keys {', '.join(TOP_LEVEL_KEYS)}"])
     problems = _unknown_keys(document, TOP_LEVEL_KEYS, prefix="")
@@ -78,24 +96,71 @@ def parse(text: str) -> Config:
     return Config(interval=interval, registries=registries)
 
 
-def parse_go_duration(text: str) -> timedelta | None:
-    """Go's time.ParseDuration for the values that make sense here, floored at 1 µs; None when text is not one."""
-    if not _GO_DURATION.fullmatch(text):
-        return None
-    seconds = sum(float(number) * _GO_UNITS[unit] for number, unit in re.findall(_GO_TERM, text))
-    # timedelta counts whole microseconds: a positive duration below one (1ns) must not round to zero.
-    return max(timedelta(seconds=seconds), _MICROSECOND) if seconds > 0 else timedelta(0)
+def _yaml_document(text: str) -> Any:
+    """The YAML document, refusing a key given twice in one mapping (PyYAML would keep the last silently)."""
+    loader = None
+    try:
+        loader = yaml.SafeLoader(text)  # its reader already refuses some characters
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicates = [f"{key}: given twice (line {line}; accepted: each key once)" for key, line in _duplicates(node)]
+        if duplicates:
+            raise ConfigError(duplicates)
+        return loader.construct_document(node)
+    except yaml.YAMLError as error:
+        raise ConfigError([f"config is not valid YAML: {error}"]) from None
+    except RecursionError:
+        raise ConfigError(["config is not valid YAML: nested too deeply"]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _duplicates(root: yaml.Node) -> Iterator[tuple[str, int]]:
+    """(key path, line) of every repeated key, walking each node once (aliases may repeat or nest a node)."""
+    seen: set[int] = set()
+    pending: list[tuple[str, yaml.Node]] = [("", root)]
+    while pending:
+        path, node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            keys: set[tuple[str, str]] = set()
+            for key, value in node.value:
+                name = f"{path}.{key.value}" if path else str(key.value)
+                if isinstance(key, yaml.ScalarNode):
+                    if (key.tag, key.value) in keys:
+                        yield name, key.start_mark.line + 1
+                    keys.add((key.tag, key.value))
+                pending.append((name, value))
 
 
 def _interval(value: Any, problems: list[str]) -> timedelta | None:
     if value is None:
         problems.append(f"interval: missing (accepted: {_DURATION_ACCEPTED})")
         return None
-    duration = parse_go_duration(value) if isinstance(value, str) else None
-    if duration is None or duration <= timedelta(0):
+    if not isinstance(value, str):
         problems.append(f"interval: {_show(value)} is not {_DURATION_ACCEPTED}")
         return None
-    return duration
+    try:
+        nanoseconds = parse_go_duration(value)
+    except DurationError as error:
+        problems.append(f"interval: {_show(value)} is not {_DURATION_ACCEPTED}: {error.reason}")
+        return None
+    if not contract.MIN_INTERVAL <= nanoseconds <= contract.MAX_INTERVAL:
+        side = (
+            f"below {contract.MIN_INTERVAL_TEXT}"
+            if nanoseconds < contract.MIN_INTERVAL
+            else f"above {contract.MAX_INTERVAL_TEXT}"
+        )
+        problems.append(f"interval: {_show(value)} is not {_DURATION_ACCEPTED}: it is {side}")
+        return None
+    # Kept to the microsecond, timedelta's step; the 1 ms minimum keeps that exact enough.
+    return timedelta(microseconds=nanoseconds // 1000)
 
 
 def _registries(value: Any, problems: list[str]) -> tuple[Registry, ...]:
@@ -106,7 +171,7 @@ def _registries(value: Any, problems: list[str]) -> tuple[Registry, ...]:
         problems.append(f"registries: {_show(value)} is not a non-empty list of {{registryId, region, passwordFile}}")
         return ()
     registries = tuple(_registry(f"registries[{index}]", item, problems) for index, item in enumerate(value))
-    _reject_duplicate_password_files(registries, problems)
+    _reject_duplicate_password_files(registries, value, problems)
     return registries
 
 
@@ -122,7 +187,7 @@ def _registry(key: str, item: Any, problems: list[str]) -> Registry:
     password_file = _checked(
         f"{key}.passwordFile", item.get("passwordFile"), _is_password_file, _PASSWORD_FILE_ACCEPTED, problems
     )
-    return Registry(registry_id=registry_id, region=region, password_file=password_file)
+    return Registry(registry_id=registry_id, region=region, password_file=_normal(password_file))
 
 
 def _checked(key: str, value: Any, valid: Callable[[Any], bool], accepted: str, problems: list[str]) -> str:
@@ -145,26 +210,40 @@ def _is_region(value: Any) -> bool:
 
 
 def _is_password_file(value: Any) -> bool:
-    return isinstance(value, str) and os.path.isabs(value) and not value.endswith("/")
+    return (
+        isinstance(value, str)
+        and value.startswith("/")
+        and "\0" not in value
+        # The last component names the file: `/etc/passwords/`, `/etc/passwords/.` and `..` name a directory.
+        and value.rsplit("/", 1)[1] not in ("", ".", "..")
+    )
 
 
-def _reject_duplicate_password_files(registries: tuple[Registry, ...], problems: list[str]) -> None:
+def _normal(path: str) -> str:
+    """One spelling per file: `//x`, `/a/./x`, `/a/b/../x` become `/x`, `/a/x`, `/a/x` (normpath keeps a leading //)."""
+    return "/" + posixpath.normpath(path).lstrip("/") if path else ""
+
+
+def _reject_duplicate_password_files(registries: tuple[Registry, ...], items: list[Any], problems: list[str]) -> None:
     first_use: dict[str, int] = {}
     for index, registry in enumerate(registries):
         if not registry.password_file:
             continue
-        path = os.path.normpath(registry.password_file)
-        if path in first_use:
+        if registry.password_file in first_use:
             problems.append(
-                f"registries[{index}].passwordFile: {_show(registry.password_file)} is already used by "
-                f"registries[{first_use[path]}] (accepted: one file per registry entry)"
+                f"registries[{index}].passwordFile: {_show(items[index]['passwordFile'])} is the file of "
+                f"registries[{first_use[registry.password_file]}] (accepted: one file per registry entry)"
             )
-        first_use.setdefault(path, index)
+        first_use.setdefault(registry.password_file, index)
 
 
 def _unknown_keys(mapping: dict[Any, Any], known: tuple[str, ...], prefix: str) -> list[str]:
-    return [f"{prefix}{key}: unknown key (accepted: {', '.join(known)})" for key in mapping if key not in known]
+    return [f"{prefix}{_name(key)}: unknown key (accepted: {', '.join(known)})" for key in mapping if key not in known]
+
+
+def _name(key: Any) -> str:
+    return key if isinstance(key, str) else _show(key)
 
 
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    return _SHOWN.repr(value)

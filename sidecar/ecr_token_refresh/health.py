@@ -1,22 +1,35 @@
-"""GET /healthz (and the legacy /health): 200 only while every registry's password is unexpired and on schedule."""
+"""GET or HEAD /healthz (and the legacy /health): 200 only while every registry's password is fresh.
+
+The server is small on purpose: one thread accepts, a fixed few answer, each connection has a few seconds in all
+to send its request and take the answer, and nothing it does can print a traceback. Idle, every thread blocks
+without a timeout: no wake-ups between probes.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ecr_token_refresh import schedule
+from ecr_token_refresh import contract, schedule, stop
 from ecr_token_refresh.status import RegistryStatus
 
-PATHS = ("/healthz", "/health")
+PATHS = contract.HEALTH_PATHS
 # A refresh may run this late before the password counts as stale (retries of a failed round happen within it).
 MAX_GRACE = timedelta(minutes=5)
+# Connections answered at once; more wait in the listen backlog, at most BACKLOG of them.
+ANSWERING_THREADS = 4
+BACKLOG = 64
+# Reading the request and writing the answer together; a probe needs milliseconds.
+CONNECTION_SECONDS = 2.0
+MAX_REQUEST_BYTES = 8192
 
 Report = tuple[int, dict[str, Any]]
 
@@ -40,24 +53,133 @@ def state(entry: RegistryStatus, now: datetime, interval: timedelta) -> str:
     return "fresh"
 
 
-def serve(port: int, report: Callable[[], Report]) -> ThreadingHTTPServer:
-    """Listen on every address (IPv6 and IPv4 when the host has IPv6) and answer from a daemon thread."""
-    handler = _handler(report)
+def serve(port: int, report: Callable[[], Report], connection_seconds: float = CONNECTION_SECONDS) -> HealthServer:
+    """Listen on every address (IPv6 and IPv4 when the host has IPv6) and answer from daemon threads."""
+    return HealthServer(_listening_socket(port), report, connection_seconds)
+
+
+class HealthServer:
+    def __init__(self, listening: socket.socket, report: Callable[[], Report], connection_seconds: float) -> None:
+        self.socket = listening
+        self.port: int = listening.getsockname()[1]
+        self._report = report
+        self._connection_seconds = connection_seconds
+        self._accepted: queue.Queue[socket.socket | None] = queue.Queue(maxsize=ANSWERING_THREADS)
+        self._closing = threading.Event()
+        self._threads = [threading.Thread(target=self._accept, name="health accept", daemon=True)]
+        self._threads += [
+            threading.Thread(target=self._answer_accepted, name=f"health {n}", daemon=True)
+            for n in range(ANSWERING_THREADS)
+        ]
+        for thread in self._threads:
+            stop.start_deaf(thread)
+
+    def close(self) -> None:
+        """Stop accepting (shutdown wakes the blocked accept), let the answering threads finish, close the socket."""
+        self._closing.set()
+        with contextlib.suppress(OSError):
+            self.socket.shutdown(socket.SHUT_RDWR)
+        self._threads[0].join(timeout=5)
+        for _ in range(ANSWERING_THREADS):
+            self._accepted.put(None)
+        for thread in self._threads[1:]:
+            thread.join(timeout=5)
+        self.socket.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                if self._closing.is_set():
+                    return
+                # ECONNABORTED, EMFILE...: the next connection may do; the pause keeps a lasting error from spinning.
+                time.sleep(0.1)
+                continue
+            # Blocks while every answering thread is busy: further connections wait in the kernel's backlog.
+            self._accepted.put(connection)
+
+    def _answer_accepted(self) -> None:
+        while (connection := self._accepted.get()) is not None:
+            with connection:
+                _answer(connection, self._report, self._connection_seconds)
+
+
+def _listening_socket(port: int) -> socket.socket:
     try:
-        server: ThreadingHTTPServer = _DualStackServer(("::", port), handler)
+        listening = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        listening.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        address: tuple[str, int] = ("::", port)
     except OSError:
-        server = ThreadingHTTPServer(("0.0.0.0", port), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
-    return server
+        listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        address = ("0.0.0.0", port)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+        listening.listen(BACKLOG)
+    except OSError:
+        listening.close()
+        raise
+    return listening
 
 
-class _DualStackServer(ThreadingHTTPServer):
-    address_family = socket.AF_INET6
+def _answer(connection: socket.socket, report: Callable[[], Report], seconds: float) -> None:
+    """One request, one answer, then close. Timeouts and resets end it quietly: there is nobody left to tell."""
+    deadline = time.monotonic() + seconds
+    try:
+        request = _read_request(connection, deadline)
+        if request is None:
+            return
+        code, headers, body = _response(request, report)
+        connection.settimeout(max(0.001, deadline - time.monotonic()))
+        connection.sendall(_encode(code, headers, body))
+    # OSError above all (timeouts, resets); anything else must not end this answering thread either.
+    except Exception:
+        pass
 
-    def server_bind(self) -> None:
-        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
+
+def _read_request(connection: socket.socket, deadline: float) -> bytes | None:
+    """The request line and headers (or the first MAX_REQUEST_BYTES); None if the client closed first."""
+    received = b""
+    while b"\r\n\r\n" not in received and b"\n\n" not in received and len(received) <= MAX_REQUEST_BYTES:
+        connection.settimeout(max(0.001, deadline - time.monotonic()))
+        chunk = connection.recv(4096)
+        if not chunk:
+            return None
+        received += chunk
+    return received
+
+
+def _response(request: bytes, report: Callable[[], Report]) -> tuple[int, dict[str, str], bytes]:
+    if len(request) > MAX_REQUEST_BYTES:
+        return _error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"request over {MAX_REQUEST_BYTES} bytes")
+    parts = request.split(b"\n", 1)[0].rstrip(b"\r").split(b" ")
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+        return _error(HTTPStatus.BAD_REQUEST, "not an HTTP/1.x request line")
+    method, target = parts[0], parts[1].split(b"?", 1)[0]
+    if method not in (b"GET", b"HEAD"):
+        code, headers, body = _error(HTTPStatus.METHOD_NOT_ALLOWED, "accepted methods: GET, HEAD")
+        return code, headers | {"Allow": "GET, HEAD"}, body
+    if target.decode("latin-1") not in PATHS:
+        return _error(HTTPStatus.NOT_FOUND, f"not found (accepted paths: {', '.join(PATHS)})")
+    try:
+        code, document = report()
+    except Exception as error:
+        return _error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(error).__name__}: {error}")
+    body = json.dumps(document).encode("utf-8")
+    # HEAD: the same status and headers as GET, without the body.
+    return code, {"Content-Length": str(len(body))}, b"" if method == b"HEAD" else body
+
+
+def _error(code: HTTPStatus, message: str) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps({"error": message}).encode("utf-8")
+    return code, {"Content-Length": str(len(body))}, body
+
+
+def _encode(code: int, headers: dict[str, str], body: bytes) -> bytes:
+    lines = [f"HTTP/1.1 {code} {HTTPStatus(code).phrase}", "Content-Type: application/json", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
 def _registry_report(entry: RegistryStatus, now: datetime, interval: timedelta) -> dict[str, Any]:
@@ -75,26 +197,3 @@ def _registry_report(entry: RegistryStatus, now: datetime, interval: timedelta) 
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _handler(report: Callable[[], Report]) -> type[BaseHTTPRequestHandler]:
-    class HealthHandler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path.split("?")[0] not in PATHS:
-                self._send(HTTPStatus.NOT_FOUND, {"error": f"not found (accepted paths: {', '.join(PATHS)})"})
-                return
-            self._send(*report())
-
-        def _send(self, code: int, body: dict[str, Any]) -> None:
-            payload = json.dumps(body).encode("utf-8")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # Probes every few seconds would drown the refresh events.
-            pass
-
-    return HealthHandler

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-# ECR tokens live 12 h; this is the lifetime assumed when the answer's expiresAt cannot be trusted.
-ASSUMED_TOKEN_LIFETIME = timedelta(hours=12)
+from ecr_token_refresh import contract
+
+# The lifetime assumed when the answer's expiresAt cannot be trusted.
+ASSUMED_TOKEN_LIFETIME = contract.TOKEN_LIFETIME
 EARLY_RENEWAL = timedelta(hours=1)
 # A success is rescheduled up to this fraction earlier, so pods started together drift apart.
 SUCCESS_JITTER = 0.1

@@ -6,9 +6,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sidecar_processes import Sidecar
 
 from tools.local_aws import MotoServer
+
+# No example database: nothing written into the work tree, every run draws afresh.
+settings.register_profile("sidecar", database=None, deadline=None)
+settings.load_profile("sidecar")
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +37,8 @@ def own_moto(tmp_path: Path) -> Iterator[MotoServer]:
 def sidecars() -> Iterator[Callable[..., Sidecar]]:
     started: list[Sidecar] = []
 
-    def start(config: Path, endpoint: str, *arguments: str) -> Sidecar:
-        sidecar = Sidecar(config, endpoint, *arguments)
+    def start(config: Path, endpoint: str, *arguments: str, env: dict[str, str] | None = None) -> Sidecar:
+        sidecar = Sidecar(config, endpoint, *arguments, env=env)
         started.append(sidecar)
         return sidecar
 

@@ -20,9 +20,9 @@ from tools.local_aws import local_aws_env
 WAIT = 30.0
 
 
-def moto_password(registry_id: str) -> str:
-    """What moto's GetAuthorizationToken hands out for a registry, after the 'AWS:' prefix."""
-    return f"{registry_id}-auth-token"
+# What moto's GetAuthorizationToken hands out when asked without registryIds, after the 'AWS:' prefix: the password
+# of the caller's own account (moto's default, 123456789012), which opens every registry the caller may read.
+MOTO_PASSWORD = "123456789012-auth-token"
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = WAIT, what: str = "condition") -> Any:
@@ -38,14 +38,28 @@ def wait_until(condition: Callable[[], Any], timeout: float = WAIT, what: str = 
 class Sidecar:
     """`python -m ecr_token_refresh` in its own process; its JSON log lines are collected as they arrive."""
 
-    def __init__(self, config: Path, endpoint: str, *arguments: str) -> None:
+    def __init__(self, config: Path, endpoint: str, *arguments: str, env: dict[str, str] | None = None) -> None:
         command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), *arguments]
-        self.process = subprocess.Popen(command, env=local_aws_env(endpoint), stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            command,
+            env=local_aws_env(endpoint) | (env or {}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[dict[str, Any]] = []
         self.raw = ""
+        self.stderr = ""
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
+
+    def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr += line
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -66,8 +80,12 @@ class Sidecar:
                 raise AssertionError(f"no {count} x {name} within {timeout}s; log:\n{self.raw}")
             return self.events(name)
 
+    @property
+    def health_port(self) -> int:
+        return self.wait_for("started")[0]["healthPort"]
+
     def health(self) -> tuple[int, dict[str, Any]]:
-        port = self.wait_for("started")[0]["healthPort"]
+        port = self.health_port
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
                 return response.status, json.loads(response.read())
@@ -81,11 +99,13 @@ class Sidecar:
         code = self.process.wait(timeout=10)
         elapsed = time.monotonic() - started
         self._reader.join(timeout=5)
+        self._stderr_reader.join(timeout=5)
         return code, elapsed
 
     def finish(self, timeout: float = WAIT) -> int:
         code = self.process.wait(timeout=timeout)
         self._reader.join(timeout=5)
+        self._stderr_reader.join(timeout=5)
         return code
 
     def kill(self) -> None:

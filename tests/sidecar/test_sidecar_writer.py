@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from ecr_token_refresh.writer import write_password
+from ecr_token_refresh.writer import remove_stale_temporary_files, temporary_name, write_password
 
 
 def test_writes_exactly_the_password_without_a_newline(tmp_path: Path) -> None:
@@ -77,3 +77,45 @@ def test_a_signal_right_after_the_temporary_file_is_created_leaves_no_temporary_
         write_password(str(target), "s3cr3t")
     assert os.listdir(tmp_path) == ["prod.pass"]
     assert target.read_bytes() == b"last-good"
+
+
+def test_the_temporary_file_is_named_for_the_sweep() -> None:
+    name = temporary_name("prod.pass")
+    assert name.startswith(".prod.pass.")
+    assert name.endswith(".tmp")
+    assert len(name) == len(".prod.pass.") + 16 + len(".tmp")
+    assert temporary_name("prod.pass") != name
+
+
+def test_the_sweep_removes_only_our_temporary_files_of_configured_names(tmp_path: Path) -> None:
+    passwords = tmp_path / "passwords"
+    passwords.mkdir()
+    ours = [
+        passwords / temporary_name("prod.pass"),
+        passwords / temporary_name("prod.pass"),
+        passwords / ".a.b.pass.0123456789abcdef.tmp",
+    ]
+    kept = [
+        passwords / "prod.pass",
+        passwords / ".other.pass.0123456789abcdef.tmp",  # not a configured file's
+        passwords / ".prod.pass.0123456789ABCDEF.tmp",  # not our naming: upper-case hex
+        passwords / ".prod.pass.0123456789abcde.tmp",  # 15 digits
+        passwords / "prod.pass.0123456789abcdef.tmp",  # no leading dot
+        passwords / ".prod.pass.0123456789abcdef.tmp.bak",
+    ]
+    for path in ours + kept:
+        path.write_text("secret")
+    directory_of_our_name = passwords / ".prod.pass.fedcba9876543210.tmp"
+    directory_of_our_name.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / ".prod.pass.0123456789abcdef.tmp").write_text("secret")  # not a password directory of ours
+    removed, failed = remove_stale_temporary_files(
+        # A directory that does not exist yet comes first: the others are still swept.
+        [str(tmp_path / "absent" / "x.pass"), str(passwords / "prod.pass"), str(passwords / "a.b.pass")]
+    )
+    assert sorted(removed) == sorted(str(path) for path in ours)
+    assert failed == []
+    assert all(path.exists() for path in kept)
+    assert directory_of_our_name.is_dir()
+    assert (elsewhere / ".prod.pass.0123456789abcdef.tmp").exists()
