@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+from ecr_token_refresh import contract
+from ecr_token_refresh.duration import MINUTE, parse_go_duration
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -25,7 +27,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from components.duration import parse_go_duration
 from components.kubernetes_names import (
     DNS1123_LABEL_ACCEPTED,
     DNS1123_SUBDOMAIN_ACCEPTED,
@@ -41,10 +42,12 @@ EXTERNAL_SECRET_API_VERSIONS = ("external-secrets.io/v1", "external-secrets.io/v
 GENERATOR_API_VERSIONS = ("generators.external-secrets.io/v1alpha1",)
 DEFAULT_INTERVAL = "30m"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
-TOKEN_REFRESH_SIDECAR_NAME = "token-refresh"
+TOKEN_REFRESH_SIDECAR_NAME = contract.CONTAINER_NAME
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
-MIN_INTERVAL_SECONDS = 60
-TOKEN_LIFETIME_SECONDS = 12 * 3600
+# The program's own range for interval (the sidecar accepts a wider one): at least a minute, and renewing before
+# the token expires.
+MIN_INTERVAL = MINUTE
+TOKEN_LIFETIME = int(contract.TOKEN_LIFETIME.total_seconds()) * 1_000_000_000
 INTERVAL_ACCEPTED = "a Go duration from 1m up to (not including) 12h, the ECR token lifetime, e.g. 30m or 1h30m"
 
 
@@ -167,10 +170,10 @@ def interval_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"is not {INTERVAL_ACCEPTED}"
     try:
-        seconds = parse_go_duration(value).total_seconds()
-    except (ValueError, OverflowError):
+        nanoseconds = parse_go_duration(value)
+    except ValueError:
         return f"is not {INTERVAL_ACCEPTED}"
-    if not MIN_INTERVAL_SECONDS <= seconds < TOKEN_LIFETIME_SECONDS:
+    if not MIN_INTERVAL <= nanoseconds < TOKEN_LIFETIME:
         return f"is out of range: use {INTERVAL_ACCEPTED}"
     return None
 

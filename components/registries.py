@@ -8,17 +8,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import yaml
+from ecr_token_refresh import contract
 
 from components.model import Registry
 from components.partitions import dns_suffix, partition_of
 
-PASSWORD_MOUNT_PATH = "/etc/passwords"
-CONFIG_MOUNT_PATH = "/opt/config/ecr-token-refresh"
-CONFIG_FILE_KEY = "config.yaml"
-
 
 def password_file(registry: Registry) -> str:
-    return f"{PASSWORD_MOUNT_PATH}/{registry.name}.pass"
+    """Where the sidecar writes this registry's password and its clouddriver account reads it."""
+    return contract.password_file(registry.name)
 
 
 def registry_host(account_id: str, region: str) -> str:

@@ -4,8 +4,7 @@ the ConfigMap's generated name) are placed where they belong, never inspected.""
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.model import TOKEN_REFRESH_SIDECAR_NAME
-from components.registries import CONFIG_MOUNT_PATH, PASSWORD_MOUNT_PATH
+from ecr_token_refresh import contract
 
 FIELD_MANAGER_ANNOTATION = "pulumi.com/patchFieldManager"
 FORCE_ANNOTATION = "pulumi.com/patchForce"
@@ -40,10 +39,10 @@ def clouddriver_service_names(clouddriver_ha: bool) -> tuple[str, ...]:
 def token_refresh_sidecar(image: str, config_map_name: Any) -> dict[str, Any]:
     # mountPath makes an emptyDir shared with clouddriver; the ConfigMap is mounted in the sidecar only.
     return {
-        "name": TOKEN_REFRESH_SIDECAR_NAME,
+        "name": contract.CONTAINER_NAME,
         "dockerImage": image,
-        "mountPath": PASSWORD_MOUNT_PATH,
-        "configMapVolumeMounts": [{"configMapName": config_map_name, "mountPath": CONFIG_MOUNT_PATH}],
+        "mountPath": contract.PASSWORD_DIRECTORY,
+        "configMapVolumeMounts": [{"configMapName": config_map_name, "mountPath": contract.CONFIG_DIRECTORY}],
     }
 
 

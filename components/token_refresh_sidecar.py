@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
+from ecr_token_refresh import contract
 
 from components.kubernetes_names import content_addressed_name
 from components.model import Registry, SidecarMethod
-from components.registries import CONFIG_FILE_KEY, token_refresh_config_yaml
+from components.registries import token_refresh_config_yaml
 from components.spinnaker_spec import token_refresh_sidecar
 from components.wiring import ClouddriverWiring
 
@@ -16,7 +17,7 @@ CONFIG_MAP_BASE_NAME = "token-refresh-config"
 
 
 def config_map_data(registries: tuple[Registry, ...], interval: str) -> dict[str, str]:
-    return {CONFIG_FILE_KEY: token_refresh_config_yaml(registries, interval)}
+    return {contract.CONFIG_KEY: token_refresh_config_yaml(registries, interval)}
 
 
 def config_map_name(data: dict[str, str]) -> str:

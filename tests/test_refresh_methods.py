@@ -274,3 +274,27 @@ def test_external_secrets_in_ha_mode_mount_the_secrets_in_every_clouddriver_serv
             "ecr-token-eu-west-1",
             "ca",
         ]
+
+
+def test_every_declared_method_is_wired_in_each_table() -> None:
+    from components.model import REFRESH_METHODS
+    from components.refresh_methods import PASSWORD_SOURCES
+    from components.spinnaker_ecr import REFRESH_DEPLOYERS
+
+    declared = set(REFRESH_METHODS.values())
+    assert declared == set(PASSWORD_SOURCES) == set(REFRESH_DEPLOYERS)
+
+
+def test_a_method_declared_but_not_wired_fails_loudly_instead_of_deploying_something_empty() -> None:
+    from components.model import Model
+    from components.refresh_methods import password_source
+    from components.spinnaker_ecr import RefreshContext, deploy_token_refresh
+
+    class CronMethod(Model):
+        method: str = "cron"
+
+    with pytest.raises(TypeError, match="token-refresh method CronMethod has no password source"):
+        password_source(CronMethod(), None)  # type: ignore[arg-type]
+    settings: Any = type("S", (), {"token_refresh": CronMethod()})()
+    with pytest.raises(TypeError, match="token-refresh method CronMethod is declared but has no deployer"):
+        deploy_token_refresh(RefreshContext("x", settings, {}, [], None))  # type: ignore[arg-type]

@@ -10,24 +10,22 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ecr_token_refresh import contract
+from ecr_token_refresh.config import ConfigError, parse
 
 from components.model import API_VERSIONS
 from components.partitions import region_problem
 from components.spinnaker_spec import clouddriver_service_names
 
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "sidecar"))  # the sidecar is its own package
-from ecr_token_refresh.config import ConfigError, parse
-
 MISSING = object()
 Path_ = tuple[str | int, ...]
-CONFIG_FILE_KEY = "config.yaml"
+CONFIG_FILE_KEY = contract.CONFIG_KEY
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SIDECARS: Path_ = ("spec", "spinnakerConfig", "config", "deploymentEnvironment", "sidecars")
 HA_FLAG: Path_ = ("spec", "spinnakerConfig", "config", "deploymentEnvironment", "haServices", "clouddriver", "enabled")
