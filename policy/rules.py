@@ -1,12 +1,18 @@
-"""The rules the policy pack enforces, as plain functions: resource type and inputs in, violation messages out.
+"""The rules the policy pack enforces, as plain functions, and `POLICIES`, the table that names them and their levels.
 
-No Pulumi imports, so tests call them directly. The pack runs on its own (its own virtualenv, started from policy/),
-so it does not import the program: it checks what the program registers, independently of how it was built.
+No Pulumi imports: the pack (policies.py) and any tool that checks rendered resources run the same functions through
+`evaluate_resource`/`evaluate_stack` (or `check` for everything at once), and tests call them directly. The pack runs on
+its own (its own virtualenv, started from policy/), so it does not import the program: it checks what the program
+registers, independently of how it was built.
 
-Inputs arrive with the engine's camelCase names. During a preview they are wrapped in pulumi_policy's
-unknown-checking proxies, which are `Mapping`/`Sequence` but not `dict`/`list`: test for the abstract types, and
-read only the fields a rule needs (reading an unknown value raises, and the pack reports that it could not check).
-Test a key with `_has`: the proxy's `in` reads the value.
+- A resource rule takes (type, props) and returns violation messages; it sees a resource's inputs, before that
+  resource's step. A stack rule takes (resources, config) and returns Violations; it sees every resource's outputs
+  (during a preview, what the step would produce) and their dependencies.
+- Props carry the engine's camelCase names. A value the engine does not know yet (during a preview) is `UNKNOWN`.
+  The evaluators hand rules a read-only view on which reading an unknown value raises `UnknownValue`, while `in`
+  reads nothing; a rule that reads one reports nothing, and the `*-checks-see-known-values` policies name the
+  resource and the property path instead (advisory; mandatory with policy/config/production.json).
+- No exception escapes: the evaluators turn any other exception into a violation of that policy saying it failed.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -47,11 +53,11 @@ INLINE_POLICIES_KEPT_BY_NAME = (
 POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SERVICE_ACCOUNT_TYPES = ("kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:ServiceAccountPatch")
-_SPINNAKER_SERVICE = re.compile(r"^kubernetes:spinnaker(\.armory)?\.io/[^:]+:SpinnakerService(Patch)?$")
-_EXTERNAL_SECRET = re.compile(r"^kubernetes:external-secrets\.io/[^:]+:ExternalSecret$")
+_SPINNAKER_SERVICE = re.compile(r"kubernetes:spinnaker(\.armory)?\.io/[^:]+:SpinnakerService(Patch)?")
+_EXTERNAL_SECRET = re.compile(r"kubernetes:external-secrets\.io/[^:]+:ExternalSecret")
 
 # Partition-aware: aws, aws-cn, aws-us-gov, and the isolated ones.
-_ECR_READ_ONLY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly$")
+_ECR_READ_ONLY_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 POD_IDENTITY_ACTIONS = frozenset({"sts:AssumeRole", "sts:TagSession"})
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -63,21 +69,127 @@ CLOUDDRIVER_SIDECAR_KEYS = ("spin-clouddriver", "clouddriver")
 CLOUDDRIVER_SERVICES = ("clouddriver", "clouddriver-caching", "clouddriver-rw", "clouddriver-ro", "clouddriver-ro-deck")
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
 TOKEN_LIFETIME = timedelta(hours=12)
-_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
+
+MANDATORY = "mandatory"
+ADVISORY = "advisory"
+
+
+# --- values unknown during a preview ---------------------------------------------------------------------------
+
+
+class Unknown:
+    """A value the engine does not know yet, during a preview (the pack's adapter puts it where the engine's sentinel
+    was)."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+PathKey = str | int
+
+
+class UnknownValue(Exception):
+    """A rule read a value of `owner` that is not known during the preview."""
+
+    def __init__(self, owner: str, path: tuple[PathKey, ...]) -> None:
+        self.owner = owner
+        self.path = path
+        super().__init__(f"{owner}: {path_text(path)}")
+
+
+def path_text(path: Iterable[PathKey]) -> str:
+    """('spec', 'sidecars', 0, 'image') -> 'spec.sidecars[0].image'."""
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else f".{key}" if text else str(key)
+    return text or "(the whole value)"
+
+
+class _MappingView(Mapping[str, Any]):
+    """Read-only props: reading an unknown value raises UnknownValue; `in` reads no value."""
+
+    def __init__(self, target: Mapping[str, Any], owner: str, path: tuple[PathKey, ...]) -> None:
+        self._target, self._owner, self._path = target, owner, path
+
+    def __getitem__(self, key: str) -> Any:
+        return _view(self._target[key], self._owner, (*self._path, key))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._target
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._target)
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+
+class _SequenceView(Sequence[Any]):
+    def __init__(self, target: Sequence[Any], owner: str, path: tuple[PathKey, ...]) -> None:
+        self._target, self._owner, self._path = target, owner, path
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = index + len(self._target) if isinstance(index, int) and index < 0 else index
+        return _view(self._target[index], self._owner, (*self._path, position))
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+
+def _view(value: Any, owner: str, path: tuple[PathKey, ...] = ()) -> Any:
+    if isinstance(value, Unknown):
+        raise UnknownValue(owner, path)
+    if isinstance(value, Mapping):
+        return _MappingView(value, owner, path)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return _SequenceView(value, owner, path)
+    return value
+
+
+# --- what rules see and say -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Resource:
-    """One resource of the stack, as a stack policy sees it."""
+    """One resource of the stack, as a policy sees it. Dependencies are URNs; `property_dependencies` maps a
+    top-level property to the resources its value was computed from (the engine sends both to stack policies)."""
 
     type: str
     props: Mapping[str, Any]
     urn: str = ""
     name: str = ""
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.type} {(self.name or self.urn)!r}"
 
 
 @dataclass(frozen=True)
 class Violation:
+    message: str
+    urn: str = ""
+    # The check could not run: a value it needs is not known during the preview.
+    unknown: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    violations: tuple[Violation, ...] = ()
+    unknowns: tuple[Violation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation as a preview reports it: the policy, its level under the policy config, the message."""
+
+    policy: str
+    level: str
     message: str
     urn: str = ""
 
@@ -86,8 +198,8 @@ class Violation:
 
 
 def _has(value: Any, key: str) -> bool:
-    """`key in value` for a mapping, without reading the value (the unknown-checking proxy's `in` reads it)."""
-    return isinstance(value, Mapping) and key in set(value)
+    """`key in value` for a mapping, without reading the value."""
+    return isinstance(value, Mapping) and key in value
 
 
 def _get(value: Any, *path: str) -> Any:
@@ -103,13 +215,14 @@ def _items(value: Any) -> list[Any]:
     """A JSON-policy field that may be one value or a list of them, as a list."""
     if value is None:
         return []
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return list(value)
     return [value]
 
 
-def _mappings(value: Any) -> list[Mapping[str, Any]]:
-    return [item for item in _items(value) if isinstance(item, Mapping)]
+def _mappings(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    """The mappings of a list, with their index in it."""
+    return [(i, item) for i, item in enumerate(_items(value)) if isinstance(item, Mapping)]
 
 
 def _has_wildcard(value: Any) -> bool:
@@ -123,15 +236,20 @@ def _has_wildcard(value: Any) -> bool:
 
 
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else json.dumps(_plain(value))
+    return repr(value) if isinstance(value, str) else json.dumps(_plain(value), default=repr)
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return [_plain(v) for v in value]
     return value
+
+
+def _lies_under(path: str, directory: str) -> bool:
+    directory = posixpath.normpath(directory)
+    return posixpath.normpath(path).startswith(directory.rstrip("/") + "/")
 
 
 # --- IAM: the only managed policy is ECR read-only ------------------------------------------------------------
@@ -151,7 +269,7 @@ def ecr_read_only_only(resource_type: str, props: Mapping[str, Any]) -> list[str
         f"{key}: {_show(arn)} is not arn:<partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly, "
         "the only managed policy this program may attach"
         for key, arn in arns
-        if not (isinstance(arn, str) and _ECR_READ_ONLY_ARN.match(arn))
+        if not (isinstance(arn, str) and _ECR_READ_ONLY_ARN.fullmatch(arn))
     ]
     inline = "this program grants through AmazonEC2ContainerRegistryReadOnly only, never an inline policy"
     if resource_type in INLINE_POLICIES:
@@ -161,11 +279,11 @@ def ecr_read_only_only(resource_type: str, props: Mapping[str, Any]) -> list[str
         for i, name in enumerate(_items(props.get("policyNames"))):
             problems.append(f"policyNames[{i}] {_show(name)}: keeps an inline policy; {inline}")
     if resource_type == ROLE:
-        for i, inline in enumerate(_mappings(props.get("inlinePolicies"))):
+        for i, entry in _mappings(props.get("inlinePolicies")):
             # An entry with an empty policy is the provider's way to remove inline policies; it grants nothing.
-            if inline.get("policy"):
+            if entry.get("policy"):
                 problems.append(
-                    f"inlinePolicies[{i}] {_show(inline.get('name'))}: the ECR pull role carries no inline policy"
+                    f"inlinePolicies[{i}] {_show(entry.get('name'))}: the ECR pull role carries no inline policy"
                 )
     return problems
 
@@ -179,10 +297,9 @@ def _trust_statements(props: Mapping[str, Any]) -> list[tuple[int, Mapping[str, 
     if isinstance(document, str):
         try:
             document = json.loads(document)
-        except json.JSONDecodeError:
+        except ValueError:
             return []
-    statements = _mappings(_get(document, "Statement"))
-    return [(i, s) for i, s in enumerate(statements) if s.get("Effect") == "Allow"]
+    return [(i, s) for i, s in _mappings(_get(document, "Statement")) if s.get("Effect") == "Allow"]
 
 
 def _is_web_identity(statement: Mapping[str, Any]) -> bool:
@@ -195,7 +312,7 @@ def _trust_document_problem(props: Mapping[str, Any]) -> str | None:
     if isinstance(document, str):
         try:
             json.loads(document)
-        except json.JSONDecodeError:
+        except ValueError:
             return f"assumeRolePolicy: {_show(document)} is not JSON"
     return None
 
@@ -228,10 +345,10 @@ def _web_identity_statement_problems(where: str, statement: Mapping[str, Any], s
         if _has(statement, key):
             problems.append(f"{where}: {key} is not allowed in an IRSA trust")
     principal = statement.get("Principal")
-    providers = _items(_get(principal, "Federated"))
-    if not isinstance(principal, Mapping) or set(principal) != {"Federated"} or len(providers) != 1:
+    federated = _items(_get(principal, "Federated"))
+    if not isinstance(principal, Mapping) or set(principal) != {"Federated"} or len(federated) != 1:
         return [*problems, f"{where}.Principal: {_show(principal)} is not a single Federated OIDC provider"]
-    provider = providers[0]
+    provider = federated[0]
     if not isinstance(provider, str) or ":oidc-provider/" not in provider:
         return [*problems, f"{where}.Principal.Federated: {_show(provider)} is not an IAM OIDC provider ARN"]
     actions = _items(statement.get("Action"))
@@ -243,10 +360,10 @@ def _web_identity_statement_problems(where: str, statement: Mapping[str, Any], s
     condition = statement.get("Condition")
     for operator, keys in condition.items() if isinstance(condition, Mapping) else ():
         for key in keys if isinstance(keys, Mapping) else ():
-            if key.endswith((":sub", ":aud")) and operator != "StringEquals":
+            if isinstance(key, str) and key.endswith((":sub", ":aud")) and operator != "StringEquals":
                 problems.append(f"{where}.Condition.{operator}.{key}: use StringEquals, not {operator}")
     equals = _get(condition, "StringEquals")
-    for claim, accepted in (("sub", "system:serviceaccount:<namespace>:<name>"), ("aud", "an audience")):
+    for claim, accepted in (("sub", "system:serviceaccount:<namespace>:<name>"), ("aud", "audience")):
         values = _items(_get(equals, f"{issuer}:{claim}"))
         if len(values) != 1 or not isinstance(values[0], str) or not values[0]:
             problems.append(
@@ -254,7 +371,7 @@ def _web_identity_statement_problems(where: str, statement: Mapping[str, Any], s
                 f"(the keys must carry the provider's issuer), found {_show(values)}"
             )
         elif claim == "sub":
-            if not re.match(r"^system:serviceaccount:[^:]+:[^:]+$", values[0]):
+            if not re.fullmatch(r"system:serviceaccount:[^:\s]+:[^:\s]+", values[0]):
                 problems.append(f"{where}: subject {_show(values[0])} is not system:serviceaccount:<ns>:<name>")
             subjects.add(values[0])
     return problems
@@ -286,7 +403,7 @@ def pod_identity_trust_only(resource_type: str, props: Mapping[str, Any]) -> lis
                 "this program's roles trust an IRSA OIDC provider or EKS Pod Identity, nothing else"
             )
         actions = _items(statement.get("Action"))
-        if not actions or not set(actions) <= POD_IDENTITY_ACTIONS:
+        if not actions or not all(isinstance(a, str) for a in actions) or not set(actions) <= POD_IDENTITY_ACTIONS:
             problems.append(
                 f"{where}.Action: {_show(statement.get('Action'))} is not within {sorted(POD_IDENTITY_ACTIONS)}"
             )
@@ -297,7 +414,7 @@ def pod_identity_trust_only(resource_type: str, props: Mapping[str, Any]) -> lis
 
 
 def is_spinnaker_service(resource_type: str) -> bool:
-    return bool(_SPINNAKER_SERVICE.match(resource_type))
+    return bool(_SPINNAKER_SERVICE.fullmatch(resource_type))
 
 
 def _sidecars(
@@ -310,9 +427,8 @@ def _sidecars(
     for service in by_service:
         if services is not None and service not in services:
             continue
-        for index, sidecar in enumerate(_items(by_service[service])):
-            if isinstance(sidecar, Mapping):
-                yield f"sidecars.{service}[{index}]", sidecar
+        for index, sidecar in _mappings(by_service[service]):
+            yield f"sidecars.{service}[{index}]", sidecar
 
 
 def token_refresh_sidecars(
@@ -325,14 +441,9 @@ def _volume_mount_paths(props: Mapping[str, Any]) -> list[str]:
     settings = _get(props, "spec", "spinnakerConfig", "service-settings")
     paths = []
     for service in CLOUDDRIVER_SERVICES:
-        volumes = _mappings(_get(settings, service, "kubernetes", "volumes"))
+        volumes = [v for _, v in _mappings(_get(settings, service, "kubernetes", "volumes"))]
         paths += [v["mountPath"] for v in volumes if isinstance(v.get("mountPath"), str)]
     return paths
-
-
-def _lies_under(path: str, directory: str) -> bool:
-    directory = posixpath.normpath(directory)
-    return posixpath.normpath(path).startswith(directory.rstrip("/") + "/")
 
 
 def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> list[str]:
@@ -345,7 +456,7 @@ def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> 
     mounts += _volume_mount_paths(props)
     problems: list[str] = []
     accounts = _get(props, "spec", "spinnakerConfig", "profiles", "clouddriver", "dockerRegistry", "accounts")
-    for index, account in enumerate(_mappings(accounts)):
+    for index, account in _mappings(accounts):
         if not _has(account, "passwordFile"):
             continue
         path = account["passwordFile"]
@@ -359,7 +470,7 @@ def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> 
                 f"volume's mountPath (mounted: {found}); clouddriver would read a file nothing writes"
             )
     legacy = _get(props, "spec", "spinnakerConfig", "config", "providers", "dockerRegistry", "accounts")
-    for index, account in enumerate(_mappings(legacy)):
+    for index, account in _mappings(legacy):
         if _has(account, "passwordFile"):
             problems.append(
                 f"config.providers.dockerRegistry.accounts[{index}] {_show(account.get('name'))}: passwordFile "
@@ -398,12 +509,18 @@ def token_refresh_image_pinned(resource_type: str, props: Mapping[str, Any]) -> 
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 # [0-9], not \d: Go reads ASCII digits only, while Python's \d and float() accept any script's digits.
 _GO_TERM = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+# Go keeps a duration in an int64 of nanoseconds.
+_GO_MAX_SECONDS = (2**63 - 1) / 1e9
 
 
+# replaced by ecr_token_refresh.duration
 def parse_go_duration(text: str) -> timedelta:
-    """Go `time.ParseDuration` (the sidecars) and metav1.Duration (External Secrets) syntax: `30m`, `1h30m`, `0`."""
+    """Go `time.ParseDuration` (the sidecars) and metav1.Duration (External Secrets) syntax: `30m`, `1h30m`, `0`.
+    Total: anything else, an overflow of Go's int64 nanoseconds included, raises ValueError and nothing else."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a Go duration (not a string)")
     sign = -1 if text.startswith("-") else 1
-    body = text[1:] if text[:1] in "+-" else text
+    body = text[1:] if text[:1] in ("+", "-") else text
     if body == "0":
         return timedelta(0)
     seconds, position = 0.0, 0
@@ -414,6 +531,8 @@ def parse_go_duration(text: str) -> timedelta:
         position = match.end()
     if not body or position != len(body):
         raise ValueError(f"{text!r} is not a Go duration")
+    if seconds > _GO_MAX_SECONDS:
+        raise ValueError(f"{text!r} is not a Go duration: it overflows int64 nanoseconds (about 2562047h)")
     return timedelta(seconds=sign * seconds)
 
 
@@ -421,8 +540,6 @@ def _interval_problem(where: str, value: Any) -> str | None:
     accepted = "a Go duration above 0 and under 12h, the ECR token lifetime (e.g. 30m)"
     if value is None:
         return f"{where}: is missing; use {accepted}"
-    if not isinstance(value, str):
-        return f"{where}: {_show(value)} is not {accepted}"
     try:
         duration = parse_go_duration(value)
     except ValueError:
@@ -440,14 +557,14 @@ def refresh_interval_under_token_lifetime(resource_type: str, props: Mapping[str
             return []
         try:
             config = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):
             return []
         # Only the token-refresh config lists registries; other ConfigMaps are not ours to judge.
         if not isinstance(config, Mapping) or "registries" not in config:
             return []
         problem = _interval_problem("data.config.yaml interval", config.get("interval"))
         return [problem] if problem else []
-    if _EXTERNAL_SECRET.match(resource_type):
+    if _EXTERNAL_SECRET.fullmatch(resource_type):
         spec = props.get("spec")
         # The operator's default refreshInterval is 1h.
         if not _has(spec, "refreshInterval"):
@@ -477,10 +594,11 @@ def _workload_identity(resource: Resource) -> str | None:
     return None
 
 
-def no_legacy_image_with_workload_identity(resources: Iterable[Resource]) -> list[Violation]:
+def no_legacy_image_with_workload_identity(
+    resources: Sequence[Resource], config: Mapping[str, Any] | None = None
+) -> list[Violation]:
     """The legacy skuid image (aws-sdk-go 1.6, 2017) never runs where clouddriver gets its AWS identity from IRSA or
     Pod Identity: it cannot use either and silently falls back to the node role."""
-    resources = list(resources)
     reasons = [reason for r in resources if (reason := _workload_identity(r))]
     if not reasons:
         return []
@@ -500,3 +618,117 @@ def no_legacy_image_with_workload_identity(resources: Iterable[Resource]) -> lis
                     )
                 )
     return violations
+
+
+# --- the policies ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A rule with its name and default level. `rule` None: the policy reports what the other policies of its scope
+    could not check because a value was unknown."""
+
+    name: str
+    level: str
+    scope: str
+    rule: Callable[..., Any] | None
+    description: str
+    config_schema: Mapping[str, Any] | None = None
+
+
+def _policy(
+    name: str, level: str, scope: str, rule: Callable[..., Any], config_schema: Mapping[str, Any] | None = None
+) -> Policy:
+    description = " ".join((rule.__doc__ or name).split("\n\n")[0].split())
+    return Policy(name, level, scope, rule, description, config_schema)
+
+
+_UNKNOWNS = (
+    "was blinded by a value not known during the preview: names the policy, the resource and the property; "
+    "mandatory with policy/config/production.json"
+)
+
+POLICIES: tuple[Policy, ...] = (
+    _policy("ecr-read-only-managed-policy", MANDATORY, "resource", ecr_read_only_only),
+    _policy("irsa-trust-single-service-account", MANDATORY, "resource", irsa_trust_scoped),
+    _policy("pod-identity-trust-only", MANDATORY, "resource", pod_identity_trust_only),
+    _policy("password-files-under-shared-mount", MANDATORY, "resource", password_files_under_mount),
+    _policy("token-refresh-image-pinned-by-digest", ADVISORY, "resource", token_refresh_image_pinned),
+    _policy("refresh-interval-under-12h", ADVISORY, "resource", refresh_interval_under_token_lifetime),
+    Policy("resource-checks-see-known-values", ADVISORY, "resource", None, f"A resource check {_UNKNOWNS}."),
+    _policy("no-legacy-image-with-workload-identity", MANDATORY, "stack", no_legacy_image_with_workload_identity),
+    Policy("stack-checks-see-known-values", ADVISORY, "stack", None, f"A stack check {_UNKNOWNS}."),
+)
+
+
+def _failed(policy: Policy, where: str, error: Exception) -> str:
+    return (
+        f"{policy.name} failed on {where} ({type(error).__name__}: {error}); until the rule is fixed, this counts "
+        "as a violation"
+    )
+
+
+def _unknown(policy: Policy, unknown: UnknownValue) -> str:
+    return f"{policy.name} cannot check {unknown.owner}: {path_text(unknown.path)} is not known during the preview"
+
+
+def evaluate_resource(policy: Policy, resource: Resource) -> Outcome:
+    """One resource policy on one resource: its violations, and what it could not check."""
+    if policy.rule is None:
+        others = [p for p in POLICIES if p.scope == "resource" and p.rule is not None]
+        return Outcome(violations=tuple(u for p in others for u in evaluate_resource(p, resource).unknowns))
+    try:
+        messages = policy.rule(resource.type, _view(resource.props, resource.label))
+    except UnknownValue as unknown:
+        return Outcome(unknowns=(Violation(_unknown(policy, unknown), resource.urn, unknown=True),))
+    except Exception as error:  # a broken rule reports, it never stops the pack
+        return Outcome(violations=(Violation(_failed(policy, resource.label, error), resource.urn),))
+    return Outcome(violations=tuple(Violation(message, resource.urn) for message in messages))
+
+
+def evaluate_stack(policy: Policy, resources: Sequence[Resource], config: Mapping[str, Any] | None = None) -> Outcome:
+    """One stack policy on the whole stack, with that policy's config (`--policy-pack-config` properties)."""
+    if policy.rule is None:
+        others = [p for p in POLICIES if p.scope == "stack" and p.rule is not None]
+        return Outcome(violations=tuple(u for p in others for u in evaluate_stack(p, resources).unknowns))
+    viewed = [replace(r, props=_view(r.props, r.label)) for r in resources]
+    try:
+        violations = policy.rule(viewed, _view(dict(config or {}), "the policy config"))
+    except UnknownValue as unknown:
+        urn = next((r.urn for r in resources if r.label == unknown.owner), "")
+        return Outcome(unknowns=(Violation(_unknown(policy, unknown), urn, unknown=True),))
+    except Exception as error:  # a broken rule reports, it never stops the pack
+        return Outcome(violations=(Violation(_failed(policy, "the stack", error)),))
+    unknowns = tuple(replace(v, message=f"{policy.name}: {v.message}") for v in violations if v.unknown)
+    return Outcome(tuple(v for v in violations if not v.unknown), unknowns)
+
+
+def read_policy_config(document: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """A `--policy-pack-config` document (name -> level, or name -> {"enforcementLevel": level, ...properties}) as
+    (levels, properties) by policy name."""
+    levels: dict[str, str] = {}
+    properties: dict[str, dict[str, Any]] = {}
+    for name, value in document.items():
+        entry = {"enforcementLevel": value} if isinstance(value, str) else dict(value)
+        if "enforcementLevel" in entry:
+            levels[name] = entry.pop("enforcementLevel")
+        properties[name] = entry
+    return levels, properties
+
+
+def check(resources: Sequence[Resource], policy_config: Mapping[str, Any] | None = None) -> list[Finding]:
+    """Every finding of every policy, as a preview with this `--policy-pack-config` document would report them, for
+    tools that check resources without the Pulumi CLI. A disabled policy is skipped; remediate counts as mandatory."""
+    levels, properties = read_policy_config(policy_config or {})
+    found: list[Finding] = []
+    for policy in POLICIES:
+        level = levels.get(policy.name, policy.level)
+        if level == "disabled":
+            continue
+        level = MANDATORY if level == "remediate" else level
+        if policy.scope == "resource":
+            violations = [v for r in resources for v in evaluate_resource(policy, r).violations]
+        else:
+            violations = list(evaluate_stack(policy, resources, properties.get(policy.name)).violations)
+        found += [Finding(policy.name, level, v.message, v.urn) for v in violations]
+    return found

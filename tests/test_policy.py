@@ -5,7 +5,6 @@ import copy
 import json
 import re
 import runpy
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,28 +23,28 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+from test_policy_support import (
+    DIGEST,
+    POLICY_DIR,
+    PRODUCTION_CONFIG,
+    PRODUCTION_STACKS,
+    configured_analyzer,
+    policies,
+    production_config,
+    read_policy_pack_config,
+    rules,
+)
 
 from components.settings import TOKEN_REFRESH_METHODS
 from tools.offline import ProgramRun, Registered, run_program
 from tools.stack_files import stack_config, stack_names
 
 STACKS = stack_names()
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
-# The workflows pass this file to the pack on production stacks (tests/test_workflows.py checks which ones).
-PRODUCTION_CONFIG = POLICY_DIR / "config" / "production.json"
-PRODUCTION_STACKS = ["prod"]
-# The CLI runs the pack from policy/, where its modules are top-level ones.
-sys.path.insert(0, str(POLICY_DIR))
-import policies  # noqa: E402
-import rules  # noqa: E402
-
 ROLE = rules.ROLE
 ATTACHMENT = rules.ROLE_POLICY_ATTACHMENT
 CONFIG_MAP = rules.CONFIG_MAP
 LEGACY_IMAGE = "quay.io/skuid/ecr-token-refresh:latest"
-DIGEST = "sha256:" + "ab" * 32
 
 ResourceRule = Callable[[str, Mapping[str, Any]], list[str]]
 MANDATORY_RULES: dict[str, ResourceRule] = {
@@ -620,15 +619,25 @@ def test_the_other_refresh_methods_pass_every_rule(method: str) -> None:
 # --- the pack: policies, enforcement levels, the pulumi_policy wrappers -----------------------------------------------
 
 
+MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+# Every policy of the pack: its level without a policy config, and whether it judges one resource or the stack.
+PACK = {
+    "ecr-read-only-managed-policy": (MANDATORY, ResourceValidationPolicy),
+    "irsa-trust-single-service-account": (MANDATORY, ResourceValidationPolicy),
+    "pod-identity-trust-only": (MANDATORY, ResourceValidationPolicy),
+    "password-files-under-shared-mount": (MANDATORY, ResourceValidationPolicy),
+    "token-refresh-image-pinned-by-digest": (ADVISORY, ResourceValidationPolicy),
+    "refresh-interval-under-12h": (ADVISORY, ResourceValidationPolicy),
+    "resource-checks-see-known-values": (ADVISORY, ResourceValidationPolicy),
+    "no-legacy-image-with-workload-identity": (MANDATORY, StackValidationPolicy),
+    "stack-checks-see-known-values": (ADVISORY, StackValidationPolicy),
+}
+
+
 def test_the_pack_holds_each_rule_once_with_its_enforcement_level() -> None:
-    levels = {p.name: p.enforcement_level for p in policies.policies}
-    assert len(levels) == len(policies.policies)
-    expected = {name: EnforcementLevel.MANDATORY for name in (*MANDATORY_RULES, *STACK_RULES)}
-    expected |= dict.fromkeys(ADVISORY_RULES, EnforcementLevel.ADVISORY)
-    assert levels == expected
-    kinds = {p.name: type(p) for p in policies.policies}
-    assert kinds.pop("no-legacy-image-with-workload-identity") is StackValidationPolicy
-    assert set(kinds.values()) == {ResourceValidationPolicy}
+    assert [p.name for p in policies.policies] == [p.name for p in rules.POLICIES] == list(PACK)
+    assert {p.name: (p.enforcement_level, type(p)) for p in policies.policies} == PACK
+    assert all(p.description and "\n" not in p.description for p in policies.policies)
 
 
 def test_main_builds_the_same_pack_for_every_stack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -639,26 +648,6 @@ def test_main_builds_the_same_pack_for_every_stack(monkeypatch: pytest.MonkeyPat
     assert built == {"name": "spinnaker-ecr", "policies": policies.policies}
 
 
-def read_policy_pack_config(path: Path) -> dict[str, str]:
-    """A --policy-pack-config file as the Pulumi CLI reads it: name -> level, or name -> {"enforcementLevel": level}."""
-    levels = {}
-    for name, value in json.loads(path.read_text()).items():
-        level = value if isinstance(value, str) else value.get("enforcementLevel")
-        assert level in ("advisory", "mandatory", "disabled", "remediate"), f"{path.name}: {name}: {value!r}"
-        levels[name] = level
-    return levels
-
-
-def configured_analyzer(levels: Mapping[str, str]) -> Any:
-    """pulumi_policy's analyzer for this pack after the CLI's Configure call with these levels."""
-    analyzer = _PolicyAnalyzerServicer(policies.PACK_NAME, "0.1.0", policies.policies, EnforcementLevel.ADVISORY)
-    request = proto.ConfigureAnalyzerRequest()
-    for name, level in levels.items():
-        request.policyConfig[name].enforcementLevel = proto.EnforcementLevel.Value(level.upper())
-    analyzer.Configure(request, None)
-    return analyzer
-
-
 def test_the_production_config_names_only_the_packs_policies() -> None:
     """The CLI passes unknown names on and the pack ignores them: a misspelt policy would stay advisory."""
     assert set(read_policy_pack_config(PRODUCTION_CONFIG)) <= {p.name for p in policies.policies}
@@ -666,11 +655,26 @@ def test_the_production_config_names_only_the_packs_policies() -> None:
 
 def test_the_production_config_makes_exactly_the_advisory_policies_mandatory() -> None:
     default = configured_analyzer({})
-    production = configured_analyzer(read_policy_pack_config(PRODUCTION_CONFIG))
+    production = configured_analyzer(production_config())
     before = {p.name: default._get_enforcement_level(p) for p in policies.policies}
     after = {p.name: production._get_enforcement_level(p) for p in policies.policies}
-    assert {name for name, level in before.items() if level == EnforcementLevel.ADVISORY} == set(ADVISORY_RULES)
-    assert after == dict.fromkeys(before, EnforcementLevel.MANDATORY)
+    assert {name for name, level in before.items() if level == ADVISORY} == {
+        name for name, (level, _) in PACK.items() if level == ADVISORY
+    }
+    assert after == dict.fromkeys(before, MANDATORY)
+
+
+def test_the_render_can_run_the_pack_without_pulumi_policy(stack_runs: dict[str, ProgramRun]) -> None:
+    """`rules.check` is what a tool without the Pulumi CLI runs: every policy, levels from the same config file."""
+    resources = [
+        rules.Resource(r.type, r.outputs, r.urn, r.name, tuple(r.dependencies)) for r in stack_runs["dev"].resources
+    ]
+    config = json.loads(PRODUCTION_CONFIG.read_text())
+    for policy_config, level in ((None, "advisory"), (config, "mandatory")):
+        (finding,) = rules.check(resources, policy_config)
+        assert (finding.policy, finding.level) == ("token-refresh-image-pinned-by-digest", level)
+        assert "quay.io/skuid/ecr-token-refresh:latest" in finding.message
+    assert rules.check(resources, {**config, "token-refresh-image-pinned-by-digest": "disabled"}) == []
 
 
 def analyze(analyzer: Any, resource_type: str, props: Mapping[str, Any]) -> list[Any]:
@@ -683,9 +687,9 @@ def analyze(analyzer: Any, resource_type: str, props: Mapping[str, Any]) -> list
 def test_under_the_production_config_an_unpinned_image_fails_the_preview(prod: ProgramRun) -> None:
     props = copy.deepcopy(spinnaker_patch(prod).inputs)
     token_refresh_sidecar(props)["dockerImage"] = "210987654321.dkr.ecr.us-east-1.amazonaws.com/ecr-token-refresh:1"
-    for levels, expected in (({}, proto.ADVISORY), (read_policy_pack_config(PRODUCTION_CONFIG), proto.MANDATORY)):
-        (diagnostic,) = analyze(configured_analyzer(levels), spinnaker_patch(prod).type, props)
-        assert diagnostic.policyName == "token-refresh-image-pinned-by-digest"
+    for config, expected in (({}, proto.ADVISORY), (production_config(), proto.MANDATORY)):
+        found = analyze(configured_analyzer(config), spinnaker_patch(prod).type, props)
+        (diagnostic,) = [d for d in found if d.policyName == "token-refresh-image-pinned-by-digest"]
         assert diagnostic.enforcementLevel == expected
 
 
@@ -732,12 +736,14 @@ def test_the_wrapped_policy_reports_the_rules_message(dev: ProgramRun) -> None:
     )
 
 
-def test_an_unknown_value_during_preview_surfaces_as_unknown(dev: ProgramRun) -> None:
-    """pulumi_policy turns this into "can't run policy during preview"; `pulumi up` then checks the known value."""
+def test_an_unknown_value_during_preview_is_named_by_its_own_policy(dev: ProgramRun) -> None:
+    """The policy that reads it reports nothing (`pulumi up` checks the known value); the known-values policy says
+    which value it could not see, at its own level."""
     props = copy.deepcopy(dev.one(ATTACHMENT).inputs)
     props["policyArn"] = UNKNOWN_STRING_VALUE
-    with pytest.raises(UnknownValueError):
-        run_resource_policy("ecr-read-only-managed-policy", (ATTACHMENT, props))
+    assert run_resource_policy("ecr-read-only-managed-policy", (ATTACHMENT, props)) == []
+    (message,) = run_resource_policy("resource-checks-see-known-values", (ATTACHMENT, props))
+    assert "ecr-read-only-managed-policy cannot check" in message and "policyArn is not known" in message
 
 
 def test_the_wrapped_stack_policy_reports_against_the_patch(staging: ProgramRun) -> None:

@@ -1,0 +1,65 @@
+"""A check that a value unknown at preview blinds: advisory outside production, mandatory under the production
+config, and the message names the policy, the resource and the property path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_policy_support import (
+    ADVISORY,
+    MANDATORY,
+    UNKNOWN,
+    edited,
+    is_spinnaker_patch,
+    of_type,
+    planned,
+    preview,
+    production_config,
+    rules,
+    sidecar_lists,
+)
+
+from tools.offline import ProgramRun
+
+RESOURCE_UNKNOWNS = "resource-checks-see-known-values"
+STACK_UNKNOWNS = "stack-checks-see-known-values"
+LEVELS = [(None, ADVISORY), ("production", MANDATORY)]
+
+
+def config_of(name: str | None) -> Any:
+    return production_config() if name else None
+
+
+@pytest.mark.parametrize("config, level", LEVELS)
+def test_an_unknown_trust_policy(stack_runs: dict[str, ProgramRun], config: str | None, level: str) -> None:
+    resources = edited(
+        planned(stack_runs["staging"]), of_type(rules.ROLE), lambda p: p.update(assumeRolePolicy=UNKNOWN)
+    )
+    found = preview(resources, config_of(config))
+    messages = [d.message for d in found if d.policy == RESOURCE_UNKNOWNS]
+    assert {d.level for d in found if d.policy == RESOURCE_UNKNOWNS} == {level}, found
+    for policy in ("irsa-trust-single-service-account", "pod-identity-trust-only"):
+        (message,) = [m for m in messages if policy in m]
+        assert "aws:iam/role:Role 'spinnaker-ecr-access-role'" in message and "assumeRolePolicy" in message
+    assert not [d for d in found if "can't run" in d.message], "pulumi_policy's own advisory note is not needed"
+
+
+@pytest.mark.parametrize("config, level", LEVELS)
+def test_an_unknown_sidecar_image(stack_runs: dict[str, ProgramRun], config: str | None, level: str) -> None:
+    def change(props: dict[str, Any]) -> None:
+        sidecar_lists(props)["spin-clouddriver"][0]["dockerImage"] = UNKNOWN
+
+    found = preview(edited(planned(stack_runs["prod"]), is_spinnaker_patch, change), config_of(config))
+    unknown = [d for d in found if d.policy == RESOURCE_UNKNOWNS]
+    assert unknown and {d.level for d in unknown} == {level}, found
+    path = "spec.spinnakerConfig.config.deploymentEnvironment.sidecars.spin-clouddriver[0].dockerImage"
+    pinned = [d for d in unknown if "token-refresh-image-pinned-by-digest" in d.message]
+    assert len(pinned) == 1 and path in pinned[0].message, unknown
+    assert "'spinnaker-ecr-spinnaker-patch'" in pinned[0].message
+
+
+def test_an_unknown_value_no_rule_reads_is_no_finding(stack_runs: dict[str, ProgramRun]) -> None:
+    resources = edited(planned(stack_runs["prod"]), of_type(rules.ROLE), lambda p: p.update(description=UNKNOWN))
+    found = preview(resources, production_config())
+    assert [d for d in found if d.policy in (RESOURCE_UNKNOWNS, STACK_UNKNOWNS)] == [], found
