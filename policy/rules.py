@@ -67,6 +67,7 @@ TOKEN_REFRESH_SIDECAR = "token-refresh"
 CLOUDDRIVER_SIDECAR_KEYS = ("spin-clouddriver", "clouddriver")
 # service-settings entries of clouddriver's pods: in HA mode each clouddriver-* service has its own.
 CLOUDDRIVER_SERVICES = ("clouddriver", "clouddriver-caching", "clouddriver-rw", "clouddriver-ro", "clouddriver-ro-deck")
+HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
 TOKEN_LIFETIME = timedelta(hours=12)
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
@@ -233,6 +234,11 @@ def _has_wildcard(value: Any) -> bool:
     if isinstance(value, Sequence):
         return any(_has_wildcard(v) for v in value)
     return False
+
+
+def _is_true(value: Any) -> bool:
+    """A flag Halyard reads as true (Jackson takes the string "true" too)."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _show(value: Any) -> str:
@@ -488,6 +494,10 @@ def is_legacy_image(image: str) -> bool:
     return name == LEGACY_IMAGE_REPOSITORY or name.endswith("/" + LEGACY_IMAGE_REPOSITORY)
 
 
+def _is_pinned(image: Any) -> bool:
+    return isinstance(image, str) and bool(_DIGEST.search(image))
+
+
 def token_refresh_image_pinned(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     """The token-refresh sidecar image is pinned by digest, so every pod runs the image that was reviewed.
     Methods without a token-refresh sidecar have nothing to check."""
@@ -496,10 +506,36 @@ def token_refresh_image_pinned(resource_type: str, props: Mapping[str, Any]) -> 
     problems = []
     for where, sidecar in token_refresh_sidecars(props):
         image = sidecar.get("dockerImage")
-        if not (isinstance(image, str) and _DIGEST.search(image)):
+        if not _is_pinned(image):
             problems.append(
                 f"{where}.dockerImage: {_show(image)} is not pinned by digest (<image>@sha256:<64 hex>); "
                 "a tag can move under a running clouddriver"
+            )
+    return problems
+
+
+def sidecars_unprivileged_and_pinned(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """No sidecar is privileged or shares a host namespace, and every sidecar besides token-refresh (checked by
+    its own policy) is pinned by digest: each runs in a pod with that service's AWS identity."""
+    if not is_spinnaker_service(resource_type):
+        return []
+    problems: list[str] = []
+    for where, sidecar in _sidecars(props):
+        name = sidecar.get("name")
+        label = f"{where} {_show(name)}"
+        security = sidecar.get("securityContext")
+        if _is_true(_get(security, "privileged")):
+            problems.append(f"{label}: securityContext.privileged gives it the node, beside clouddriver's identity")
+        for key in HOST_NAMESPACES:
+            if _is_true(sidecar.get(key)) or _is_true(_get(security, key)):
+                problems.append(f"{label}: {key} shares the node's namespace with a container beside clouddriver")
+        if name == TOKEN_REFRESH_SIDECAR:
+            continue
+        image = sidecar.get("dockerImage")
+        if not _is_pinned(image):
+            problems.append(
+                f"{label}: dockerImage {_show(image)} is not pinned by digest (<image>@sha256:<64 hex>); it runs "
+                "with clouddriver's AWS identity, so what runs must be what was reviewed"
             )
     return problems
 
@@ -550,7 +586,8 @@ def _interval_problem(where: str, value: Any) -> str | None:
 
 
 def refresh_interval_under_token_lifetime(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    """The token-refresh ConfigMap's `config.yaml` interval, or an ExternalSecret's refreshInterval, is under 12h."""
+    """The token refresh is periodic and under 12h: the token-refresh ConfigMap's `config.yaml` interval, or an
+    ExternalSecret's refreshInterval with refreshPolicy Periodic (or none) and no syncWindows."""
     if resource_type == CONFIG_MAP:
         text = _get(props, "data", "config.yaml")
         if not isinstance(text, str):
@@ -564,14 +601,22 @@ def refresh_interval_under_token_lifetime(resource_type: str, props: Mapping[str
             return []
         problem = _interval_problem("data.config.yaml interval", config.get("interval"))
         return [problem] if problem else []
-    if _EXTERNAL_SECRET.fullmatch(resource_type):
-        spec = props.get("spec")
-        # The operator's default refreshInterval is 1h.
-        if not _has(spec, "refreshInterval"):
-            return []
+    if not _EXTERNAL_SECRET.fullmatch(resource_type):
+        return []
+    spec = props.get("spec")
+    problems = []
+    if _has(spec, "refreshPolicy") and spec["refreshPolicy"] != "Periodic":
+        problems.append(
+            f"spec.refreshPolicy: {_show(spec['refreshPolicy'])} does not refresh the token every interval; "
+            "leave it out or use Periodic"
+        )
+    if _has(spec, "syncWindows"):
+        problems.append("spec.syncWindows: can hold refreshes back past the 12h token lifetime; leave them out")
+    # The operator's default refreshInterval is 1h.
+    if _has(spec, "refreshInterval"):
         problem = _interval_problem("spec.refreshInterval", spec["refreshInterval"])
-        return [problem] if problem else []
-    return []
+        problems += [problem] if problem else []
+    return problems
 
 
 # --- whole stack: the legacy image only with the node role ---------------------------------------------------------
@@ -655,6 +700,7 @@ POLICIES: tuple[Policy, ...] = (
     _policy("password-files-under-shared-mount", MANDATORY, "resource", password_files_under_mount),
     _policy("token-refresh-image-pinned-by-digest", ADVISORY, "resource", token_refresh_image_pinned),
     _policy("refresh-interval-under-12h", ADVISORY, "resource", refresh_interval_under_token_lifetime),
+    _policy("sidecars-unprivileged-and-pinned", ADVISORY, "resource", sidecars_unprivileged_and_pinned),
     Policy("resource-checks-see-known-values", ADVISORY, "resource", None, f"A resource check {_UNKNOWNS}."),
     _policy("no-legacy-image-with-workload-identity", MANDATORY, "stack", no_legacy_image_with_workload_identity),
     Policy("stack-checks-see-known-values", ADVISORY, "stack", None, f"A stack check {_UNKNOWNS}."),

@@ -628,6 +628,7 @@ PACK = {
     "password-files-under-shared-mount": (MANDATORY, ResourceValidationPolicy),
     "token-refresh-image-pinned-by-digest": (ADVISORY, ResourceValidationPolicy),
     "refresh-interval-under-12h": (ADVISORY, ResourceValidationPolicy),
+    "sidecars-unprivileged-and-pinned": (ADVISORY, ResourceValidationPolicy),
     "resource-checks-see-known-values": (ADVISORY, ResourceValidationPolicy),
     "no-legacy-image-with-workload-identity": (MANDATORY, StackValidationPolicy),
     "stack-checks-see-known-values": (ADVISORY, StackValidationPolicy),

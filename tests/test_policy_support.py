@@ -189,3 +189,16 @@ def one(diagnostics: Iterable[Diagnostic], policy: str, level: str, *fragments: 
 
 def mandatory(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.level == MANDATORY]
+
+
+def with_extra_sidecars_pinned(resources: Iterable[Planned]) -> list[Planned]:
+    """prod's `log-shipper` runs by tag (a true positive under the production config): pinned here, so a test
+    under that config sees only what it is about."""
+
+    def pin(props: dict[str, Any]) -> None:
+        for sidecars in sidecar_lists(props).values():
+            for sidecar in sidecars:
+                if sidecar.get("name") != "token-refresh" and "@sha256:" not in sidecar["dockerImage"]:
+                    sidecar["dockerImage"] = sidecar["dockerImage"].rsplit(":", 1)[0] + "@" + DIGEST
+
+    return edited(resources, is_spinnaker_patch, pin)

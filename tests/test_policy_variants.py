@@ -129,9 +129,13 @@ def test_our_stacks_have_no_mandatory_finding(stack: str, stack_runs: dict[str, 
     assert mandatory(found) == [], "\n".join(map(str, found))
 
 
-def test_prod_passes_under_the_production_config(stack_runs: dict[str, ProgramRun]) -> None:
+def test_prod_under_the_production_config_flags_only_its_unpinned_log_shipper(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    """A true positive: stacks/Pulumi.prod.yaml runs `log-shipper` by tag; its owner must pin it by digest."""
     found = preview(planned(stack_runs["prod"]), production_config())
-    assert found == [], "\n".join(map(str, found))
+    assert [(d.policy, d.level) for d in found] == [("sidecars-unprivileged-and-pinned", "mandatory")], found
+    assert "sidecars.spin-clouddriver[1] 'log-shipper'" in found[0].message
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
