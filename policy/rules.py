@@ -53,6 +53,31 @@ INLINE_POLICIES_KEPT_BY_NAME = (
 POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 SERVICE_ACCOUNT_TYPES = ("kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:ServiceAccountPatch")
+EXTERNAL_SECRET_TYPES = (
+    "kubernetes:external-secrets.io/v1:ExternalSecret",
+    "kubernetes:external-secrets.io/v1beta1:ExternalSecret",
+)
+ECR_TOKEN_GENERATOR = "kubernetes:generators.external-secrets.io/v1alpha1:ECRAuthorizationToken"
+SPINNAKER_SERVICE_PATCHES = (
+    "kubernetes:spinnaker.io/v1alpha2:SpinnakerServicePatch",
+    "kubernetes:spinnaker.armory.io/v1alpha2:SpinnakerServicePatch",
+)
+# What the program registers, for every refresh method and access mode (tests/test_policy_resource_types.py runs the
+# program under each and fails when the two differ), besides its components and what the engine adds.
+ALLOWED_RESOURCE_TYPES = frozenset(
+    {
+        ROLE,
+        ROLE_POLICY_ATTACHMENT,
+        POD_IDENTITY_ASSOCIATION,
+        CONFIG_MAP,
+        *SERVICE_ACCOUNT_TYPES,
+        *SPINNAKER_SERVICE_PATCHES,
+        *EXTERNAL_SECRET_TYPES,
+        ECR_TOKEN_GENERATOR,
+    }
+)
+ENGINE_RESOURCE_TYPES = frozenset({"pulumi:pulumi:Stack", "pulumi:providers:aws", "pulumi:providers:kubernetes"})
+COMPONENT_TYPE_PREFIX = "spinnaker-ecr:"
 _SPINNAKER_SERVICE = re.compile(r"kubernetes:spinnaker(\.armory)?\.io/[^:]+:SpinnakerService(Patch)?")
 _EXTERNAL_SECRET = re.compile(r"kubernetes:external-secrets\.io/[^:]+:ExternalSecret")
 
@@ -292,6 +317,40 @@ def ecr_read_only_only(resource_type: str, props: Mapping[str, Any]) -> list[str
                     f"inlinePolicies[{i}] {_show(entry.get('name'))}: the ECR pull role carries no inline policy"
                 )
     return problems
+
+
+def no_exclusive_policy_attachments(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """No exclusive or account-wide policy attachment: PolicyAttachment and the *PolicyAttachmentsExclusive /
+    *PoliciesExclusive types detach what anyone else attached (an outage from one line, even with the ECR policy)."""
+    name = resource_type.rsplit(":", 1)[-1]
+    instead = "use RolePolicyAttachment, which attaches one policy and detaches nothing else"
+    if resource_type == POLICY_ATTACHMENT:
+        return [
+            f"{name} is exclusive across the whole account: it detaches its policy from every user, role and group "
+            f"in the account that it does not list itself (pulumi-aws warns so); {instead}"
+        ]
+    if resource_type in (*ATTACHMENTS_BY_POLICY_ARNS, *INLINE_POLICIES_KEPT_BY_NAME):
+        return [
+            f"{name} owns every policy of its role, user or group: it removes those others attached (an EKS node "
+            f"role's own policies, say); {instead}"
+        ]
+    return []
+
+
+def resource_types_allow_listed(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """The stack holds only the resource types this program registers (its components, the aws and kubernetes
+    providers and the stack aside); anything else is refused, whatever it holds."""
+    if (
+        resource_type in ALLOWED_RESOURCE_TYPES
+        or resource_type in ENGINE_RESOURCE_TYPES
+        or resource_type.startswith(COMPONENT_TYPE_PREFIX)
+    ):
+        return []
+    return [
+        f"{resource_type!r} is not a type this program registers (allowed: {', '.join(sorted(ALLOWED_RESOURCE_TYPES))}"
+        f", its {COMPONENT_TYPE_PREFIX}* components and the aws and kubernetes providers); a change that needs it "
+        "changes the policy pack too, in review"
+    ]
 
 
 # --- IAM: trust policies ---------------------------------------------------------------------------------------
@@ -695,6 +754,8 @@ _UNKNOWNS = (
 
 POLICIES: tuple[Policy, ...] = (
     _policy("ecr-read-only-managed-policy", MANDATORY, "resource", ecr_read_only_only),
+    _policy("no-exclusive-policy-attachments", MANDATORY, "resource", no_exclusive_policy_attachments),
+    _policy("resource-types-allow-listed", MANDATORY, "resource", resource_types_allow_listed),
     _policy("irsa-trust-single-service-account", MANDATORY, "resource", irsa_trust_scoped),
     _policy("pod-identity-trust-only", MANDATORY, "resource", pod_identity_trust_only),
     _policy("password-files-under-shared-mount", MANDATORY, "resource", password_files_under_mount),

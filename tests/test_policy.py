@@ -623,6 +623,8 @@ MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
 # Every policy of the pack: its level without a policy config, and whether it judges one resource or the stack.
 PACK = {
     "ecr-read-only-managed-policy": (MANDATORY, ResourceValidationPolicy),
+    "no-exclusive-policy-attachments": (MANDATORY, ResourceValidationPolicy),
+    "resource-types-allow-listed": (MANDATORY, ResourceValidationPolicy),
     "irsa-trust-single-service-account": (MANDATORY, ResourceValidationPolicy),
     "pod-identity-trust-only": (MANDATORY, ResourceValidationPolicy),
     "password-files-under-shared-mount": (MANDATORY, ResourceValidationPolicy),
