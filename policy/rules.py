@@ -83,6 +83,7 @@ _EXTERNAL_SECRET = re.compile(r"kubernetes:external-secrets\.io/[^:]+:ExternalSe
 
 # Partition-aware: aws, aws-cn, aws-us-gov, and the isolated ones.
 _ECR_READ_ONLY_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
+_ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 POD_IDENTITY_ACTIONS = frozenset({"sts:AssumeRole", "sts:TagSession"})
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -237,6 +238,14 @@ def _get(value: Any, *path: str) -> Any:
     return value
 
 
+def _peek(value: Any, *path: str) -> Any:
+    """Like `_get`, but an unknown value comes back as UNKNOWN instead of raising."""
+    try:
+        return _get(value, *path)
+    except UnknownValue:
+        return UNKNOWN
+
+
 def _items(value: Any) -> list[Any]:
     """A JSON-policy field that may be one value or a list of them, as a list."""
     if value is None:
@@ -383,19 +392,25 @@ def _trust_document_problem(props: Mapping[str, Any]) -> str | None:
 
 
 def irsa_trust_scoped(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    """An IRSA trust: one OIDC provider, StringEquals on both `<issuer>:sub` and `<issuer>:aud`, a single
-    service account, no wildcard."""
+    """An IRSA trust: one OIDC provider across all statements, StringEquals on both `<issuer>:sub` and
+    `<issuer>:aud`, a single service account, no wildcard."""
     if resource_type != ROLE:
         return []
     if problem := _trust_document_problem(props):
         return [problem]
     problems: list[str] = []
     subjects: set[str] = set()
+    providers: set[str] = set()
     for index, statement in _trust_statements(props):
         if not _is_web_identity(statement):
             continue
         where = f"assumeRolePolicy Statement[{index}]"
-        problems += _web_identity_statement_problems(where, statement, subjects)
+        problems += _web_identity_statement_problems(where, statement, subjects, providers)
+    if len(providers) > 1:
+        problems.append(
+            f"assumeRolePolicy: trusts {len(providers)} OIDC providers ({', '.join(sorted(providers))}): "
+            "IRSA trusts exactly one cluster's provider"
+        )
     if len(subjects) > 1:
         problems.append(
             f"assumeRolePolicy: trusts {len(subjects)} service accounts ({', '.join(sorted(subjects))}): "
@@ -404,7 +419,9 @@ def irsa_trust_scoped(resource_type: str, props: Mapping[str, Any]) -> list[str]
     return problems
 
 
-def _web_identity_statement_problems(where: str, statement: Mapping[str, Any], subjects: set[str]) -> list[str]:
+def _web_identity_statement_problems(
+    where: str, statement: Mapping[str, Any], subjects: set[str], providers: set[str]
+) -> list[str]:
     problems: list[str] = []
     for key in ("NotPrincipal", "NotAction"):
         if _has(statement, key):
@@ -416,6 +433,7 @@ def _web_identity_statement_problems(where: str, statement: Mapping[str, Any], s
     provider = federated[0]
     if not isinstance(provider, str) or ":oidc-provider/" not in provider:
         return [*problems, f"{where}.Principal.Federated: {_show(provider)} is not an IAM OIDC provider ARN"]
+    providers.add(provider)
     actions = _items(statement.get("Action"))
     if actions != [WEB_IDENTITY_ACTION]:
         problems.append(f"{where}.Action: {_show(statement.get('Action'))} is not only {WEB_IDENTITY_ACTION}")
@@ -724,6 +742,130 @@ def no_legacy_image_with_workload_identity(
     return violations
 
 
+# --- whole stack: who clouddriver runs as ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """A role ARN that makes clouddriver's pods run as a role: an association's roleArn/targetRoleArn, or an IRSA
+    annotation."""
+
+    resource: Resource
+    key: str
+    where: str
+    value: Any
+
+    @property
+    def label(self) -> str:
+        return f"{self.where} of {self.resource.label}"
+
+
+def _bindings(resources: Sequence[Resource]) -> Iterator[_Binding]:
+    for resource in resources:
+        if resource.type == POD_IDENTITY_ASSOCIATION:
+            for key in ("roleArn", "targetRoleArn"):
+                if _has(resource.props, key):
+                    yield _Binding(resource, key, key, _peek(resource.props, key))
+        elif resource.type in SERVICE_ACCOUNT_TYPES:
+            annotations = _peek(resource.props, "metadata", "annotations")
+            where = f"metadata.annotations.{IRSA_ROLE_ANNOTATION}"
+            if isinstance(annotations, Unknown) or _has(annotations, IRSA_ROLE_ANNOTATION):
+                yield _Binding(resource, "metadata", where, _peek(annotations, IRSA_ROLE_ANNOTATION))
+
+
+def _computed_from(binding: _Binding) -> set[str]:
+    """The resources the binding's value was computed from: the engine's property dependencies when it sends them,
+    else every dependency."""
+    resource = binding.resource
+    if resource.property_dependencies:
+        return set(resource.property_dependencies.get(binding.key, ()))
+    return set(resource.dependencies)
+
+
+def _allowed_role_arns(config: Mapping[str, Any] | None) -> tuple[frozenset[str] | None, list[str]]:
+    """The policy config's allowedRoleArns (None when not given); a malformed list allows nothing."""
+    if config is None or not _has(config, "allowedRoleArns"):
+        return None, []
+    listed = config["allowedRoleArns"]
+    if isinstance(listed, Sequence) and not isinstance(listed, str | bytes) and all(isinstance(a, str) for a in listed):
+        return frozenset(listed), []
+    return frozenset(), [f"policy config allowedRoleArns: {_show(listed)} is not a list of role ARNs"]
+
+
+def _not_allowed(value: str, allowed: frozenset[str]) -> str:
+    listed = ", ".join(sorted(allowed)) or "none"
+    return f"{value} is not this stack's role and not in allowedRoleArns of the policy config (listed: {listed})"
+
+
+def _bindings_to_own_role(
+    own: Resource, bindings: Sequence[_Binding], allowed: frozenset[str] | None
+) -> Iterator[Violation]:
+    own_arn = _peek(own.props, "arn")
+    known_arn = own_arn if isinstance(own_arn, str) and own_arn else None
+    for binding in bindings:
+        value = binding.value
+        if isinstance(value, str) and (value == known_arn or (allowed is not None and value in allowed)):
+            continue
+        if not isinstance(value, Unknown) and known_arn is not None:
+            listed = f"; {_not_allowed(_show(value), allowed)}" if allowed is not None else ""
+            message = f"{binding.label}: {_show(value)} is not this stack's role {known_arn}; clouddriver would run "
+            yield Violation(f"{message}as another role{listed}", binding.resource.urn)
+            continue
+        # The value or the role's ARN is not known yet: what the value is computed from decides.
+        computed_from = _computed_from(binding)
+        if computed_from == {own.urn}:
+            continue
+        yield Violation(
+            f"{binding.label} cannot be checked during preview: it or this stack's role ARN is not known, and it is "
+            f"computed from {', '.join(sorted(computed_from)) or 'no resource'}, not from {own.label} alone",
+            binding.resource.urn,
+            unknown=True,
+        )
+
+
+def _bindings_without_own_role(bindings: Sequence[_Binding], allowed: frozenset[str] | None) -> Iterator[Violation]:
+    named: dict[str, _Binding] = {}
+    for binding in bindings:
+        urn = binding.resource.urn
+        if isinstance(binding.value, Unknown):
+            message = f"{binding.label} is not known during preview, and with no role of its own the stack has "
+            message += "nothing to trace it to: the role it names cannot be checked"
+            yield Violation(message, urn, unknown=True)
+        elif not (isinstance(binding.value, str) and _ROLE_ARN.fullmatch(binding.value)):
+            yield Violation(f"{binding.label}: {_show(binding.value)} is not an IAM role ARN", urn)
+        elif allowed is not None and binding.value not in allowed:
+            yield Violation(f"{binding.label}: {_not_allowed(binding.value, allowed)}", urn)
+        else:
+            named.setdefault(binding.value, binding)
+    if len(named) > 1:
+        message = f"with no role of its own, the stack binds clouddriver to {len(named)} different roles "
+        message += f"({', '.join(sorted(named))}); every association and annotation names one and the same role"
+        yield Violation(message, list(named.values())[1].resource.urn)
+
+
+def workload_identity_names_the_stack_role(
+    resources: Sequence[Resource], config: Mapping[str, Any] | None = None
+) -> list[Violation]:
+    """Every Pod Identity association (at most one) and every `eks.amazonaws.com/role-arn` annotation names the
+    stack's own IAM role (at most one); with no role in the stack, all name one and the same role ARN. With
+    `allowedRoleArns` in the policy config, any other role must be listed there."""
+    roles = [r for r in resources if r.type == ROLE]
+    associations = [r for r in resources if r.type == POD_IDENTITY_ASSOCIATION]
+    allowed, violations = _allowed_role_arns(config)
+    found = [Violation(v) for v in violations]
+    for kind, items in (("IAM roles", roles), ("Pod Identity associations", associations)):
+        if len(items) > 1:
+            names = ", ".join(r.name or r.urn for r in items)
+            message = f"the stack has {len(items)} {kind} ({names}); this program makes at most one"
+            found += [Violation(message, r.urn) for r in items[1:]]
+    bindings = list(_bindings(resources))
+    if roles:
+        found += _bindings_to_own_role(roles[0], bindings, allowed)
+    else:
+        found += _bindings_without_own_role(bindings, allowed)
+    return found
+
+
 # --- the policies ------------------------------------------------------------------------------------------------
 
 
@@ -747,6 +889,13 @@ def _policy(
     return Policy(name, level, scope, rule, description, config_schema)
 
 
+_ALLOWED_ROLE_ARNS_SCHEMA = {
+    "allowedRoleArns": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Role ARNs clouddriver may run as besides the stack's own role (existing-role mode).",
+    }
+}
 _UNKNOWNS = (
     "was blinded by a value not known during the preview: names the policy, the resource and the property; "
     "mandatory with policy/config/production.json"
@@ -764,6 +913,13 @@ POLICIES: tuple[Policy, ...] = (
     _policy("sidecars-unprivileged-and-pinned", ADVISORY, "resource", sidecars_unprivileged_and_pinned),
     Policy("resource-checks-see-known-values", ADVISORY, "resource", None, f"A resource check {_UNKNOWNS}."),
     _policy("no-legacy-image-with-workload-identity", MANDATORY, "stack", no_legacy_image_with_workload_identity),
+    _policy(
+        "workload-identity-names-the-stack-role",
+        MANDATORY,
+        "stack",
+        workload_identity_names_the_stack_role,
+        _ALLOWED_ROLE_ARNS_SCHEMA,
+    ),
     Policy("stack-checks-see-known-values", ADVISORY, "stack", None, f"A stack check {_UNKNOWNS}."),
 )
 

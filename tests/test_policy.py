@@ -633,6 +633,7 @@ PACK = {
     "sidecars-unprivileged-and-pinned": (ADVISORY, ResourceValidationPolicy),
     "resource-checks-see-known-values": (ADVISORY, ResourceValidationPolicy),
     "no-legacy-image-with-workload-identity": (MANDATORY, StackValidationPolicy),
+    "workload-identity-names-the-stack-role": (MANDATORY, StackValidationPolicy),
     "stack-checks-see-known-values": (ADVISORY, StackValidationPolicy),
 }
 

@@ -13,11 +13,13 @@ from test_policy_support import (
     edited,
     is_spinnaker_patch,
     of_type,
+    one,
     planned,
     preview,
     production_config,
     rules,
     sidecar_lists,
+    with_extra_sidecars_pinned,
 )
 
 from tools.offline import ProgramRun
@@ -57,6 +59,39 @@ def test_an_unknown_sidecar_image(stack_runs: dict[str, ProgramRun], config: str
     pinned = [d for d in unknown if "token-refresh-image-pinned-by-digest" in d.message]
     assert len(pinned) == 1 and path in pinned[0].message, unknown
     assert "'spinnaker-ecr-spinnaker-patch'" in pinned[0].message
+
+
+@pytest.mark.parametrize("config, level", LEVELS)
+def test_an_unknown_binding_not_computed_from_the_stack_role(
+    stack_runs: dict[str, ProgramRun], config: str | None, level: str
+) -> None:
+    """The annotation is unknown and computed from something else than the stack's role: nothing to compare."""
+    resources = planned(stack_runs["staging"])
+    (patch,) = [r for r in resources if r.type == "kubernetes:core/v1:ServiceAccountPatch"]
+    config_map = next(r for r in resources if r.type == rules.CONFIG_MAP)
+    for props in (patch.inputs, patch.outputs):
+        props["metadata"]["annotations"][rules.IRSA_ROLE_ANNOTATION] = UNKNOWN
+    patch.dependencies = [config_map.urn]
+    found = one(preview(resources, config_of(config)), STACK_UNKNOWNS, level)
+    assert "workload-identity-names-the-stack-role" in found.message
+    assert "metadata.annotations.eks.amazonaws.com/role-arn" in found.message
+    assert "'spinnaker-ecr-clouddriver-sa-patch'" in found.message
+
+
+def test_property_dependencies_decide_over_all_dependencies(stack_runs: dict[str, ProgramRun]) -> None:
+    """depends_on adds to `dependencies` only: the engine's propertyDependencies say where the value came from."""
+    resources = with_extra_sidecars_pinned(planned(stack_runs["prod"]))
+    role = next(r for r in resources if r.type == rules.ROLE)
+    other = next(r for r in resources if r.type == rules.CONFIG_MAP)
+    (association,) = [r for r in resources if r.type == rules.POD_IDENTITY_ASSOCIATION]
+    for props in (association.inputs, association.outputs):
+        props["roleArn"] = UNKNOWN
+    association.property_dependencies = {"roleArn": [other.urn]}
+    assert association.dependencies == [role.urn]
+    found = one(preview(resources, production_config()), STACK_UNKNOWNS, MANDATORY, "roleArn")
+    assert "'spinnaker-ecr-access-pod-identity'" in found.message
+    association.property_dependencies = {"roleArn": [role.urn]}
+    assert preview(resources, production_config()) == []
 
 
 def test_an_unknown_value_no_rule_reads_is_no_finding(stack_runs: dict[str, ProgramRun]) -> None:
