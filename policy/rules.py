@@ -84,6 +84,11 @@ _EXTERNAL_SECRET = re.compile(r"kubernetes:external-secrets\.io/[^:]+:ExternalSe
 # Partition-aware: aws, aws-cn, aws-us-gov, and the isolated ones.
 _ECR_READ_ONLY_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
 _ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
+_REGISTRY_ID = re.compile(r"[0-9]{12}")
+# The password-command method's own command, the only command that belongs in a docker account.
+_ECR_LOGIN_COMMAND = re.compile(r"aws ecr get-login-password --region ([a-z]{2}(?:-[a-z]+)+-[0-9]+)")
+_ECR_TOKEN_COMMANDS = ("get-login-password", "get-authorization-token")
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 POD_IDENTITY_ACTIONS = frozenset({"sts:AssumeRole", "sts:TagSession"})
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -96,6 +101,8 @@ CLOUDDRIVER_SERVICES = ("clouddriver", "clouddriver-caching", "clouddriver-rw", 
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
 TOKEN_LIFETIME = timedelta(hours=12)
+# The key of an ECRAuthorizationToken generator's Secret that holds the token.
+GENERATOR_PASSWORD_KEY = "password"
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
 
 MANDATORY = "mandatory"
@@ -287,9 +294,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _normalized(path: str) -> str:
+    """One spelling per absolute file: `//etc/./a/../b` -> `/etc/b` (Linux reads a leading `//` as `/`)."""
+    return "/" + posixpath.normpath(path).lstrip("/") if path.startswith("/") else path
+
+
 def _lies_under(path: str, directory: str) -> bool:
-    directory = posixpath.normpath(directory)
-    return posixpath.normpath(path).startswith(directory.rstrip("/") + "/")
+    return _normalized(path).startswith(_normalized(directory).rstrip("/") + "/")
+
+
+def _dns_suffix(region: str) -> str:
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
 # --- IAM: the only managed policy is ECR read-only ------------------------------------------------------------
@@ -500,6 +515,11 @@ def is_spinnaker_service(resource_type: str) -> bool:
     return bool(_SPINNAKER_SERVICE.fullmatch(resource_type))
 
 
+def is_clouddriver_service(service: Any) -> bool:
+    """`clouddriver` and every `clouddriver-*` (HA: -caching, -rw, -ro, -ro-deck) profile or service."""
+    return isinstance(service, str) and (service == "clouddriver" or service.startswith("clouddriver-"))
+
+
 def _sidecars(
     props: Mapping[str, Any], services: Iterable[str] | None = None
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -520,30 +540,52 @@ def token_refresh_sidecars(
     return [(where, s) for where, s in _sidecars(props, services) if s.get("name") == TOKEN_REFRESH_SIDECAR]
 
 
-def _volume_mount_paths(props: Mapping[str, Any]) -> list[str]:
+def _token_refresh_mounts(props: Mapping[str, Any]) -> list[str]:
+    """The mountPath of clouddriver's token-refresh sidecar: the emptyDir it shares with clouddriver."""
+    sidecars = token_refresh_sidecars(props, CLOUDDRIVER_SIDECAR_KEYS)
+    return [s["mountPath"] for _, s in sidecars if isinstance(s.get("mountPath"), str)]
+
+
+def _clouddriver_volumes(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     settings = _get(props, "spec", "spinnakerConfig", "service-settings")
-    paths = []
+    volumes: list[Mapping[str, Any]] = []
     for service in CLOUDDRIVER_SERVICES:
-        volumes = [v for _, v in _mappings(_get(settings, service, "kubernetes", "volumes"))]
-        paths += [v["mountPath"] for v in volumes if isinstance(v.get("mountPath"), str)]
-    return paths
+        volumes += [v for _, v in _mappings(_get(settings, service, "kubernetes", "volumes"))]
+    return volumes
+
+
+def _volume_mount_paths(props: Mapping[str, Any]) -> list[str]:
+    return [v["mountPath"] for v in _clouddriver_volumes(props) if isinstance(v.get("mountPath"), str)]
+
+
+def docker_accounts(props: Mapping[str, Any], *, legacy: bool = True) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(where, account) for every clouddriver docker account of the patch: in every `profiles.clouddriver*`, and in
+    `config.providers.dockerRegistry` unless `legacy` is False."""
+    spinnaker_config = _get(props, "spec", "spinnakerConfig")
+    profiles = _get(spinnaker_config, "profiles")
+    for profile in profiles if isinstance(profiles, Mapping) else ():
+        if not is_clouddriver_service(profile):
+            continue
+        for index, account in _mappings(_get(profiles[profile], "dockerRegistry", "accounts")):
+            yield f"profiles.{profile}.dockerRegistry.accounts[{index}] {_show(account.get('name'))}", account
+    if legacy:
+        accounts = _get(spinnaker_config, "config", "providers", "dockerRegistry", "accounts")
+        for index, account in _mappings(accounts):
+            yield f"config.providers.dockerRegistry.accounts[{index}] {_show(account.get('name'))}", account
 
 
 def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    """Every clouddriver account's passwordFile lies under the mountPath of clouddriver's token-refresh sidecar (the
-    emptyDir it shares with clouddriver) or of a clouddriver volume; none sits in config.providers."""
+    """Every clouddriver account's passwordFile, in every `profiles.clouddriver*`, lies under the mountPath of
+    clouddriver's token-refresh sidecar (the emptyDir it shares with clouddriver) or of a clouddriver volume; none
+    sits in config.providers."""
     if not is_spinnaker_service(resource_type):
         return []
-    sidecars = token_refresh_sidecars(props, CLOUDDRIVER_SIDECAR_KEYS)
-    mounts = [s["mountPath"] for _, s in sidecars if isinstance(s.get("mountPath"), str)]
-    mounts += _volume_mount_paths(props)
+    mounts = _token_refresh_mounts(props) + _volume_mount_paths(props)
     problems: list[str] = []
-    accounts = _get(props, "spec", "spinnakerConfig", "profiles", "clouddriver", "dockerRegistry", "accounts")
-    for index, account in _mappings(accounts):
+    for where, account in docker_accounts(props, legacy=False):
         if not _has(account, "passwordFile"):
             continue
         path = account["passwordFile"]
-        where = f"profiles.clouddriver.dockerRegistry.accounts[{index}] {_show(account.get('name'))}"
         if not isinstance(path, str) or not path.startswith("/"):
             problems.append(f"{where}: passwordFile {_show(path)} is not an absolute path")
         elif not any(_lies_under(path, mount) for mount in mounts):
@@ -560,6 +602,29 @@ def password_files_under_mount(resource_type: str, props: Mapping[str, Any]) -> 
                 "here is copied once into a Secret by Halyard and never refreshed; put the account in "
                 "profiles.clouddriver"
             )
+    return problems
+
+
+def no_password_or_command_in_other_accounts(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """No docker account carries an inline password or a passwordCommand other than the token refresh's own
+    `aws ecr get-login-password --region <region>`: a command runs in clouddriver's pod with its AWS identity."""
+    if not is_spinnaker_service(resource_type):
+        return []
+    problems: list[str] = []
+    for where, account in docker_accounts(props):
+        if _has(account, "password"):
+            problems.append(
+                f"{where}: carries an inline password (not shown): it sits in clear text in the stack's state and "
+                "in the SpinnakerService; mount it from a Secret (extraVolumes) and point passwordFile at it"
+            )
+        if _has(account, "passwordCommand"):
+            command = account["passwordCommand"]
+            if not (isinstance(command, str) and _ECR_LOGIN_COMMAND.fullmatch(command)):
+                problems.append(
+                    f"{where}: passwordCommand {_show(command)} runs in clouddriver's pod, with clouddriver's AWS "
+                    "identity, on every registry request; only the token refresh's own "
+                    "'aws ecr get-login-password --region <region>' belongs here"
+                )
     return problems
 
 
@@ -662,19 +727,27 @@ def _interval_problem(where: str, value: Any) -> str | None:
     return None
 
 
+def _token_refresh_config(props: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A ConfigMap's `config.yaml` when it is the token-refresh one (it lists registries), else None."""
+    text = _get(props, "data", "config.yaml")
+    if not isinstance(text, str):
+        return None
+    try:
+        config = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError):
+        return None
+    # Only the token-refresh config lists registries; other ConfigMaps are not ours to judge.
+    if not isinstance(config, Mapping) or "registries" not in config:
+        return None
+    return config
+
+
 def refresh_interval_under_token_lifetime(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     """The token refresh is periodic and under 12h: the token-refresh ConfigMap's `config.yaml` interval, or an
     ExternalSecret's refreshInterval with refreshPolicy Periodic (or none) and no syncWindows."""
     if resource_type == CONFIG_MAP:
-        text = _get(props, "data", "config.yaml")
-        if not isinstance(text, str):
-            return []
-        try:
-            config = yaml.safe_load(text)
-        except (yaml.YAMLError, ValueError):
-            return []
-        # Only the token-refresh config lists registries; other ConfigMaps are not ours to judge.
-        if not isinstance(config, Mapping) or "registries" not in config:
+        config = _token_refresh_config(props)
+        if config is None:
             return []
         problem = _interval_problem("data.config.yaml interval", config.get("interval"))
         return [problem] if problem else []
@@ -739,6 +812,192 @@ def no_legacy_image_with_workload_identity(
                         resource.urn,
                     )
                 )
+    return violations
+
+
+# --- whole stack: the ECR token goes only to its registry ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """Where an ECR token comes from, and the registry it is for (any registry of the region when registry_id is
+    None); `problem` when the source names no usable registry."""
+
+    source: str
+    region: str = ""
+    registry_id: str | None = None
+    problem: str | None = None
+    urn: str = ""
+
+    def accepts(self, address: Any) -> bool:
+        suffix = re.escape(_dns_suffix(self.region))
+        registry = re.escape(self.registry_id) if self.registry_id else "[0-9]{12}"
+        pattern = rf"https://{registry}\.dkr\.ecr\.{re.escape(self.region)}\.{suffix}"
+        return isinstance(address, str) and re.fullmatch(pattern, address) is not None
+
+    @property
+    def address(self) -> str:
+        registry = self.registry_id or "<12-digit registry id>"
+        return f"https://{registry}.dkr.ecr.{self.region}.{_dns_suffix(self.region)}"
+
+
+def _registry_feed(source: str, registry: Mapping[str, Any], urn: str) -> _Feed:
+    registry_id, region = registry.get("registryId"), registry.get("region")
+    if not (isinstance(registry_id, str) and _REGISTRY_ID.fullmatch(registry_id)):
+        return _Feed(source, problem=f"its registryId {_show(registry_id)} is not a 12-digit string", urn=urn)
+    if not (isinstance(region, str) and _REGION.fullmatch(region)):
+        return _Feed(source, problem=f"its region {_show(region)} is not an AWS region", urn=urn)
+    return _Feed(source, region, registry_id, urn=urn)
+
+
+def _config_map_feeds(resources: Sequence[Resource]) -> Iterator[tuple[str, _Feed]]:
+    """(password file, feed) for every registry of every token-refresh ConfigMap."""
+    for resource in resources:
+        if resource.type != CONFIG_MAP:
+            continue
+        config = _token_refresh_config(resource.props)
+        for index, registry in _mappings(config.get("registries") if config else None):
+            path = registry.get("passwordFile")
+            if isinstance(path, str) and path.startswith("/"):
+                source = f"{resource.label} config.yaml registries[{index}]"
+                yield _normalized(path), _registry_feed(source, registry, resource.urn)
+
+
+def _external_secret_feeds(resources: Sequence[Resource]) -> Iterator[tuple[str, _Feed]]:
+    """(Secret name, feed) for every ExternalSecret filled by an ECRAuthorizationToken generator."""
+    regions = {
+        name: _get(r.props, "spec", "region")
+        for r in resources
+        if r.type == ECR_TOKEN_GENERATOR and isinstance(name := _get(r.props, "metadata", "name"), str)
+    }
+    for resource in resources:
+        if not _EXTERNAL_SECRET.fullmatch(resource.type):
+            continue
+        secret = _get(resource.props, "spec", "target", "name") or _get(resource.props, "metadata", "name")
+        if not isinstance(secret, str):
+            continue
+        for index, entry in _mappings(_get(resource.props, "spec", "dataFrom")):
+            reference = _get(entry, "sourceRef", "generatorRef")
+            if _get(reference, "kind") != "ECRAuthorizationToken":
+                continue
+            generator = _get(reference, "name")
+            source = f"{resource.label} spec.dataFrom[{index}] (generator {_show(generator)})"
+            region = regions.get(generator) if isinstance(generator, str) else None
+            if not (isinstance(region, str) and _REGION.fullmatch(region)):
+                yield secret, _Feed(source, problem="its generator is not in this stack or names no AWS region")
+            else:
+                yield secret, _Feed(source, region)
+
+
+def _secret_mounts(props: Mapping[str, Any], secrets: Mapping[Any, _Feed]) -> list[tuple[str, _Feed]]:
+    """(mountPath, feed) for every clouddriver volume of a Secret that holds an ECR token."""
+    mounts: dict[str, _Feed] = {}
+    for volume in _clouddriver_volumes(props):
+        secret, mount = volume.get("id"), volume.get("mountPath")
+        if volume.get("type") == "secret" and isinstance(secret, str) and secret in secrets and isinstance(mount, str):
+            # In HA mode every clouddriver-* service mounts the same Secret at the same path.
+            mounts.setdefault(_normalized(mount), secrets[secret])
+    return list(mounts.items())
+
+
+def _command_feed(where: str, command: Any) -> _Feed | None:
+    if not isinstance(command, str):
+        return None
+    if match := _ECR_LOGIN_COMMAND.fullmatch(command):
+        return _Feed(f"{where} passwordCommand", match.group(1))
+    if any(word in command for word in _ECR_TOKEN_COMMANDS):
+        return _Feed(
+            f"{where} passwordCommand",
+            problem="it fetches an ECR token in a form the pack cannot tie to one region; use exactly "
+            "'aws ecr get-login-password --region <region>'",
+        )
+    return None
+
+
+def _account_feed(
+    where: str, account: Mapping[str, Any], files: Mapping[str, _Feed], mounts: Sequence[tuple[str, _Feed]]
+) -> _Feed | None:
+    path = account.get("passwordFile")
+    if isinstance(path, str):
+        if _normalized(path) in files:
+            return files[_normalized(path)]
+        for mount, feed in mounts:
+            if _lies_under(path, mount):
+                return feed
+    return _command_feed(where, account.get("passwordCommand"))
+
+
+def _token_account_problems(where: str, account: Mapping[str, Any], feed: _Feed) -> list[str]:
+    if feed.problem:
+        return [f"{where}: reads the ECR token of {feed.source}, but {feed.problem}: no ECR address to check against"]
+    problems = []
+    address = account.get("address")
+    if not feed.accepts(address):
+        problems.append(
+            f"{where}: reads the ECR token of {feed.source} and clouddriver sends it to its address, "
+            f"{_show(address)}; it must be exactly {feed.address}"
+        )
+    if account.get("username") != "AWS":
+        problems.append(f"{where}: username {_show(account.get('username'))} is not 'AWS', the ECR token's user")
+    if _is_true(account.get("insecureRegistry")):
+        problems.append(f"{where}: insecureRegistry skips TLS verification for a registry that gets the ECR token")
+    return problems
+
+
+def ecr_token_sent_only_to_its_registry(
+    resources: Sequence[Resource], config: Mapping[str, Any] | None = None
+) -> list[Violation]:
+    """A docker account that reads an ECR token the stack's token refresh writes (a ConfigMap registry's
+    passwordFile, an External Secrets ECR token Secret, or the password-command method's command) carries exactly
+    that registry's address, `https://<registryId>.dkr.ecr.<region>.amazonaws.com[.cn]`, and username AWS."""
+    files = dict(_config_map_feeds(resources))
+    secrets = dict(_external_secret_feeds(resources))
+    violations = []
+    for resource in resources:
+        if not is_spinnaker_service(resource.type):
+            continue
+        mounts = _secret_mounts(resource.props, secrets)
+        for where, account in docker_accounts(resource.props):
+            feed = _account_feed(where, account, files, mounts)
+            if feed is not None:
+                violations += [Violation(m, resource.urn) for m in _token_account_problems(where, account, feed)]
+    return violations
+
+
+def password_files_match_token_refresh_config(
+    resources: Sequence[Resource], config: Mapping[str, Any] | None = None
+) -> list[Violation]:
+    """The token-refresh ConfigMap's `config.yaml` writes exactly the files the accounts read under the sidecar's
+    mount (as sets, both ways), and an account under an External Secrets token mount reads its `password` key."""
+    written = dict(_config_map_feeds(resources))
+    secrets = dict(_external_secret_feeds(resources))
+    violations: list[Violation] = []
+    read: set[str] = set()
+    for resource in resources:
+        if not is_spinnaker_service(resource.type):
+            continue
+        mounts = _token_refresh_mounts(resource.props)
+        secret_mounts = [mount for mount, _ in _secret_mounts(resource.props, secrets)]
+        for where, account in docker_accounts(resource.props, legacy=False):
+            path = account.get("passwordFile")
+            if not isinstance(path, str):
+                continue
+            if any(_lies_under(path, mount) for mount in mounts):
+                read.add(_normalized(path))
+                if _normalized(path) not in written:
+                    message = f"{where}: passwordFile {path} lies under the token-refresh sidecar's mount, but no "
+                    message += "token-refresh config.yaml lists it: nothing writes it"
+                    violations.append(Violation(message, resource.urn))
+            for mount in secret_mounts:
+                expected = _normalized(posixpath.join(mount, GENERATOR_PASSWORD_KEY))
+                if _lies_under(path, mount) and _normalized(path) != expected:
+                    message = f"{where}: passwordFile {path} is not {expected}, the ECR token key of that Secret"
+                    violations.append(Violation(message, resource.urn))
+    for path, feed in written.items():
+        if path not in read:
+            violations.append(
+                Violation(f"{feed.source}: passwordFile {path}: no clouddriver account reads it", feed.urn)
+            )
     return violations
 
 
@@ -911,8 +1170,11 @@ POLICIES: tuple[Policy, ...] = (
     _policy("token-refresh-image-pinned-by-digest", ADVISORY, "resource", token_refresh_image_pinned),
     _policy("refresh-interval-under-12h", ADVISORY, "resource", refresh_interval_under_token_lifetime),
     _policy("sidecars-unprivileged-and-pinned", ADVISORY, "resource", sidecars_unprivileged_and_pinned),
+    _policy("no-password-or-command-in-other-accounts", ADVISORY, "resource", no_password_or_command_in_other_accounts),
     Policy("resource-checks-see-known-values", ADVISORY, "resource", None, f"A resource check {_UNKNOWNS}."),
     _policy("no-legacy-image-with-workload-identity", MANDATORY, "stack", no_legacy_image_with_workload_identity),
+    _policy("ecr-token-sent-only-to-its-registry", MANDATORY, "stack", ecr_token_sent_only_to_its_registry),
+    _policy("password-files-match-token-refresh-config", MANDATORY, "stack", password_files_match_token_refresh_config),
     _policy(
         "workload-identity-names-the-stack-role",
         MANDATORY,

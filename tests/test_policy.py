@@ -631,8 +631,11 @@ PACK = {
     "token-refresh-image-pinned-by-digest": (ADVISORY, ResourceValidationPolicy),
     "refresh-interval-under-12h": (ADVISORY, ResourceValidationPolicy),
     "sidecars-unprivileged-and-pinned": (ADVISORY, ResourceValidationPolicy),
+    "no-password-or-command-in-other-accounts": (ADVISORY, ResourceValidationPolicy),
     "resource-checks-see-known-values": (ADVISORY, ResourceValidationPolicy),
     "no-legacy-image-with-workload-identity": (MANDATORY, StackValidationPolicy),
+    "ecr-token-sent-only-to-its-registry": (MANDATORY, StackValidationPolicy),
+    "password-files-match-token-refresh-config": (MANDATORY, StackValidationPolicy),
     "workload-identity-names-the-stack-role": (MANDATORY, StackValidationPolicy),
     "stack-checks-see-known-values": (ADVISORY, StackValidationPolicy),
 }
