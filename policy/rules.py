@@ -165,10 +165,7 @@ class _SequenceView(Sequence[Any]):
         self._target, self._owner, self._path = target, owner, path
 
     def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        position = index + len(self._target) if isinstance(index, int) and index < 0 else index
-        return _view(self._target[index], self._owner, (*self._path, position))
+        return _view(self._target[index], self._owner, (*self._path, index))
 
     def __len__(self) -> int:
         return len(self._target)
@@ -328,7 +325,7 @@ def ecr_read_only_only(resource_type: str, props: Mapping[str, Any]) -> list[str
     ]
     inline = "this program grants through AmazonEC2ContainerRegistryReadOnly only, never an inline policy"
     if resource_type in INLINE_POLICIES:
-        problems.append(f"{resource_type.rsplit(':', 1)[1]} {_show(props.get('name'))}: {inline}")
+        problems.append(f"{resource_type.rpartition(':')[2]} {_show(props.get('name'))}: {inline}")
     if resource_type in INLINE_POLICIES_KEPT_BY_NAME:
         # An empty list makes the provider remove every inline policy: that grants nothing.
         for i, name in enumerate(_items(props.get("policyNames"))):
@@ -346,7 +343,7 @@ def ecr_read_only_only(resource_type: str, props: Mapping[str, Any]) -> list[str
 def no_exclusive_policy_attachments(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     """No exclusive or account-wide policy attachment: PolicyAttachment and the *PolicyAttachmentsExclusive /
     *PoliciesExclusive types detach what anyone else attached (an outage from one line, even with the ECR policy)."""
-    name = resource_type.rsplit(":", 1)[-1]
+    name = resource_type.rpartition(":")[2]
     instead = "use RolePolicyAttachment, which attaches one policy and detaches nothing else"
     if resource_type == POLICY_ATTACHMENT:
         return [
@@ -630,9 +627,9 @@ def no_password_or_command_in_other_accounts(resource_type: str, props: Mapping[
 
 def is_legacy_image(image: str) -> bool:
     """quay.io/skuid/ecr-token-refresh with any tag or digest."""
-    name = image.split("@", 1)[0]
-    if ":" in name.rsplit("/", 1)[-1]:
-        name = name.rsplit(":", 1)[0]
+    name = image.partition("@")[0]
+    if ":" in name.rpartition("/")[2]:
+        name = name.rpartition(":")[0]
     return name == LEGACY_IMAGE_REPOSITORY or name.endswith("/" + LEGACY_IMAGE_REPOSITORY)
 
 

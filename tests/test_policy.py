@@ -358,6 +358,15 @@ def test_a_trust_that_is_not_json_is_caught() -> None:
     one_finding(rules.irsa_trust_scoped(ROLE, {"assumeRolePolicy": "{not json"}), "is not JSON")
 
 
+@pytest.mark.parametrize("operator", ["ForAnyValue:StringLike", "ArnLike", "StringNotEquals"])
+def test_any_operator_but_string_equals_on_the_subject_is_caught(staging: ProgramRun, operator: str) -> None:
+    document, issuer = irsa_statement(staging)
+    condition = document["Statement"][0]["Condition"]
+    condition[operator] = {f"{issuer}:sub": "system:serviceaccount:*:*"}
+    messages = rules.irsa_trust_scoped(ROLE, with_trust(document))
+    assert any(f"{operator}.{issuer}:sub: use StringEquals" in m for m in messages), messages
+
+
 # --- pod-identity-trust-only --------------------------------------------------------------------------------------
 
 
@@ -384,6 +393,12 @@ def test_not_principal_is_caught(prod: ProgramRun) -> None:
     document["Statement"][0]["NotPrincipal"] = document["Statement"][0].pop("Principal")
     messages = rules.pod_identity_trust_only(ROLE, with_trust(document))
     assert any("NotPrincipal is not allowed" in m for m in messages), messages
+
+
+def test_an_action_that_is_not_a_name_is_caught_with_the_rules_message(prod: ProgramRun) -> None:
+    document = trust(prod)
+    document["Statement"][0]["Action"] = [{"sts": "AssumeRole"}]
+    one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "Statement[0].Action", "is not within")
 
 
 def test_deny_statements_are_not_trust(prod: ProgramRun) -> None:
@@ -431,9 +446,23 @@ def test_the_legacy_image_is_caught_when_a_pod_identity_association_joins_a_node
 
 
 def test_the_legacy_image_is_recognised_by_any_tag_or_digest() -> None:
-    for image in ("quay.io/skuid/ecr-token-refresh", "quay.io/skuid/ecr-token-refresh@" + DIGEST):
-        assert rules.is_legacy_image(image)
+    for image in (
+        "quay.io/skuid/ecr-token-refresh",
+        "quay.io/skuid/ecr-token-refresh@" + DIGEST,
+        "quay.io:443/skuid/ecr-token-refresh:latest",
+        "quay.io:443/skuid/ecr-token-refresh",
+        "mirror.example:5000/skuid/ecr-token-refresh:1@" + DIGEST,
+    ):
+        assert rules.is_legacy_image(image), image
     assert not rules.is_legacy_image("ghcr.io/example/skuid-ecr-token-refresh:1")
+    assert not rules.is_legacy_image("quay.io:443/skuid/ecr-token-refresh-fork:latest")
+
+
+def test_the_legacy_image_is_caught_from_the_roles_trust_alone(staging: ProgramRun) -> None:
+    """No service account patch, no association in this view: the role's web-identity trust says IRSA."""
+    only_role = [r for r in stack_resources(staging) if r.type not in rules.SERVICE_ACCOUNT_TYPES]
+    (violation,) = rules.no_legacy_image_with_workload_identity(with_image(only_role, LEGACY_IMAGE))
+    assert "IRSA trust of role spinnaker-ecr-access-role" in violation.message
 
 
 # --- password-files-under-shared-mount ---------------------------------------------------------------------------
@@ -510,6 +539,13 @@ def test_password_command_accounts_need_no_mount(dev: ProgramRun) -> None:
         del account["passwordFile"]
     assert rules.password_files_under_mount(spinnaker_patch(dev).type, props) == []
     assert rules.token_refresh_image_pinned(spinnaker_patch(dev).type, props) == [], "no sidecar, no image to pin"
+
+
+def test_an_account_without_a_password_file_does_not_end_the_check(prod: ProgramRun) -> None:
+    props = copy.deepcopy(spinnaker_patch(prod).inputs)
+    accounts(props).insert(0, {"name": "anonymous", "address": "https://index.docker.io"})
+    accounts(props)[1]["passwordFile"] = "/tmp/ecr-prod-use1.pass"
+    one_finding(rules.password_files_under_mount(spinnaker_patch(prod).type, props), "accounts[1] 'ecr-prod-use1'")
 
 
 def test_a_password_file_in_config_providers_is_caught(dev: ProgramRun) -> None:
@@ -645,6 +681,28 @@ def test_the_pack_holds_each_rule_once_with_its_enforcement_level() -> None:
     assert [p.name for p in policies.policies] == [p.name for p in rules.POLICIES] == list(PACK)
     assert {p.name: (p.enforcement_level, type(p)) for p in policies.policies} == PACK
     assert all(p.description and "\n" not in p.description for p in policies.policies)
+    descriptions = {p.name: p.description for p in policies.policies}
+    assert descriptions["ecr-read-only-managed-policy"] == (
+        "The only managed policy this program attaches, to a role, user or group, is "
+        "AmazonEC2ContainerRegistryReadOnly; it keeps no inline policy on any of them."
+    )
+    assert descriptions["stack-checks-see-known-values"].startswith("A stack check was blinded by a value not known")
+
+
+def test_what_rules_return_are_values() -> None:
+    """Frozen and hashable: a tool can collect findings in sets and compare runs."""
+    resource = rules.Resource("t", {}, "urn", "n")
+    for value in (
+        resource,
+        rules.Violation("m"),
+        rules.Finding("p", "advisory", "m"),
+        rules.Outcome(),
+        rules.POLICIES[0],
+    ):
+        with pytest.raises(AttributeError):
+            value.message = "changed"  # type: ignore[misc]
+    assert len({rules.Violation("m"), rules.Violation("m")}) == 1
+    assert len({rules.Finding("p", "advisory", "m"), rules.Finding("p", "advisory", "m")}) == 1
 
 
 def test_main_builds_the_same_pack_for_every_stack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -733,6 +791,14 @@ def test_the_wrapped_advisory_policies_report_the_rules_messages(prod: ProgramRu
     ):
         reported = run_resource_policy(name, (resource_type, props))
         assert reported == ADVISORY_RULES[name](resource_type, props) and len(reported) == 1, (name, reported)
+
+
+def test_a_role_arriving_through_the_analyzer_is_judged_as_a_role(staging: ProgramRun) -> None:
+    """The engine's type string is a new object: the rules compare types by value."""
+    props = copy.deepcopy(role(staging).inputs)
+    props["managedPolicyArns"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    found = analyze(configured_analyzer({}), "".join(["aws:iam/role", ":Role"]), props)
+    assert [d.policyName for d in found] == ["ecr-read-only-managed-policy"], found
 
 
 def test_the_wrapped_policy_reports_the_rules_message(dev: ProgramRun) -> None:

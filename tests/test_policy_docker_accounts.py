@@ -215,12 +215,45 @@ def test_an_account_reading_a_file_nothing_writes_is_refused(stack_runs: dict[st
     assert "/etc/passwords/ecr-prod-use1.pass: no clouddriver account reads it" in found[1].message
 
 
-def test_an_external_secrets_account_reads_the_password_key() -> None:
+@pytest.mark.parametrize("key", ["username", "expires_at", "proxy_endpoint"])
+def test_an_external_secrets_account_reads_the_password_key(key: str) -> None:
     def change(props: dict[str, Any]) -> None:
-        accounts(props)[0]["passwordFile"] = "/etc/ecr/eu-west-1/username"
+        accounts(props)[0]["passwordFile"] = f"/etc/ecr/eu-west-1/{key}"
 
     found = preview(edited(planned(external_secrets_run()), is_spinnaker_patch, change))
-    one(found, MATCH, MANDATORY, "/etc/ecr/eu-west-1/username", "/etc/ecr/eu-west-1/password")
+    one(found, MATCH, MANDATORY, f"/etc/ecr/eu-west-1/{key}", "/etc/ecr/eu-west-1/password")
+
+
+def with_generator(kind: str = "ECRAuthorizationToken", region: str = "eu-west-1") -> Any:
+    """The ExternalSecret's generator reference and the generator's region changed."""
+
+    def change(props: dict[str, Any]) -> None:
+        if "dataFrom" in props.get("spec", {}):
+            props["spec"]["dataFrom"][0]["sourceRef"]["generatorRef"]["kind"] = kind
+        elif "region" in props.get("spec", {}):
+            props["spec"]["region"] = region
+
+    return change
+
+
+def is_eso(resource: Planned) -> bool:
+    return "external-secrets.io" in resource.type
+
+
+def test_a_secret_from_another_generator_holds_no_ecr_token() -> None:
+    """An ACR token generator's Secret (kind sorts before ECRAuthorizationToken) may go to any registry."""
+    resources = edited(planned(external_secrets_run()), is_eso, with_generator(kind="ACRAccessToken"))
+    found = preview(edited(resources, is_spinnaker_patch, with_account(thief("/etc/ecr/eu-west-1/password"))))
+    assert findings(found, TOKEN) == [], found
+
+
+@pytest.mark.parametrize("region", ["attacker", "eu-west-1 ", "EU-WEST-1"])
+def test_a_generator_without_a_region_feeds_no_address(region: str) -> None:
+    resources = edited(planned(external_secrets_run()), is_eso, with_generator(region=region))
+    found = findings(preview(resources), TOKEN)
+    assert [d.level for d in found] == [MANDATORY, MANDATORY], found
+    assert all("names no AWS region" in d.message for d in found)
+    assert "'ecr-staging'" in found[0].message and "'ecr-shared'" in found[1].message
 
 
 @pytest.mark.parametrize("profile", ["clouddriver-rw", "clouddriver-ro", "clouddriver-caching"])

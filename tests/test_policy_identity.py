@@ -133,7 +133,9 @@ def test_allowed_role_arns_from_the_policy_config_decide(stack_runs: dict[str, P
 def test_the_production_config_allows_only_the_stacks_own_role(stack_runs: dict[str, ProgramRun]) -> None:
     """Switching prod to a role another team manages takes a reviewed change of policy/config/production.json first."""
     assert production_config()[BINDING] == {"enforcementLevel": "mandatory", "allowedRoleArns": []}
-    one(preview(existing_role(stack_runs), production_config()), BINDING, MANDATORY, "allowedRoleArns")
+    one(
+        preview(existing_role(stack_runs), production_config()), BINDING, MANDATORY, "allowedRoleArns", "(listed: none)"
+    )
     assert preview(prod(stack_runs), production_config()) == []
 
 

@@ -78,8 +78,12 @@ def test_a_sidecar_under_the_ha_key_is_checked(stack_runs: dict[str, ProgramRun]
     one(found, SIDECARS, ADVISORY, "sidecars.clouddriver[1] 'debug'", "busybox:latest")
 
 
-def test_pinned_unprivileged_extra_sidecars_pass() -> None:
-    resources = prod_with_extra_sidecar(securityContext={"privileged": False})
+@pytest.mark.parametrize(
+    "fields",
+    [{"securityContext": {"privileged": False}}, {"securityContext": {"privileged": "false"}}, {"hostNetwork": False}],
+)
+def test_pinned_unprivileged_extra_sidecars_pass(fields: dict[str, Any]) -> None:
+    resources = prod_with_extra_sidecar(**fields)
     assert findings(preview(resources, production_config()), SIDECARS) == []
 
 

@@ -65,8 +65,10 @@ GO_DURATIONS = {
     "1\u00b5s": timedelta(microseconds=1),
     "1\u03bcs": timedelta(microseconds=1),
     "2562047h": timedelta(hours=2562047),
+    # Go's largest duration is 2562047h47m16.854775807s.
+    "2562047h47m16s": timedelta(hours=2562047, minutes=47, seconds=16),
 }
-NOT_GO_DURATIONS = ["", "+", "-", ".h", "5", "1d", "1H", "1h ", " 1h", "1h\n", "2562048h", "99999999999h", "1e3h"]
+NOT_GO_DURATIONS = ["", "+", "-", ".h", "5", "1d", "1H", "1h ", " 1h", "1h\n", "2562048h", "2562047h47m17s", "1e3h"]
 
 
 @pytest.mark.parametrize("text, expected", GO_DURATIONS.items())
