@@ -74,7 +74,7 @@ def _stack_validation(policy: rules.Policy) -> Callable[[StackValidationArgs, Re
 
 def _pack_policy(policy: rules.Policy) -> Policy:
     schema = PolicyConfigSchema(properties=dict(policy.config_schema)) if policy.config_schema else None
-    if policy.scope == "resource":
+    if policy.scope is rules.Scope.RESOURCE:
         return ResourceValidationPolicy(
             name=policy.name,
             description=policy.description,

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
 import yaml
@@ -458,18 +459,25 @@ def _web_identity_statement_problems(
             if isinstance(key, str) and key.endswith((":sub", ":aud")) and operator != "StringEquals":
                 problems.append(f"{where}.Condition.{operator}.{key}: use StringEquals, not {operator}")
     equals = _get(condition, "StringEquals")
-    for claim, accepted in (("sub", "system:serviceaccount:<namespace>:<name>"), ("aud", "audience")):
-        values = _items(_get(equals, f"{issuer}:{claim}"))
-        if len(values) != 1 or not isinstance(values[0], str) or not values[0]:
-            problems.append(
-                f"{where}.Condition.StringEquals: needs '{issuer}:{claim}' equal to one {accepted} "
-                f"(the keys must carry the provider's issuer), found {_show(values)}"
-            )
-        elif claim == "sub":
-            if not re.fullmatch(r"system:serviceaccount:[^:\s]+:[^:\s]+", values[0]):
-                problems.append(f"{where}: subject {_show(values[0])} is not system:serviceaccount:<ns>:<name>")
-            subjects.add(values[0])
+    subject = _single_claim(where, equals, f"{issuer}:sub", "system:serviceaccount:<namespace>:<name>", problems)
+    _single_claim(where, equals, f"{issuer}:aud", "audience", problems)
+    if subject is not None:
+        if not re.fullmatch(r"system:serviceaccount:[^:\s]+:[^:\s]+", subject):
+            problems.append(f"{where}: subject {_show(subject)} is not system:serviceaccount:<ns>:<name>")
+        subjects.add(subject)
     return problems
+
+
+def _single_claim(where: str, equals: Any, key: str, accepted: str, problems: list[str]) -> str | None:
+    """The one non-empty string StringEquals gives `key`, or None with a problem added."""
+    values = _items(_get(equals, key))
+    if len(values) == 1 and isinstance(values[0], str) and values[0]:
+        return values[0]
+    problems.append(
+        f"{where}.Condition.StringEquals: needs '{key}' equal to one {accepted} "
+        f"(the keys must carry the provider's issuer), found {_show(values)}"
+    )
+    return None
 
 
 def pod_identity_trust_only(resource_type: str, props: Mapping[str, Any]) -> list[str]:
@@ -1125,6 +1133,13 @@ def workload_identity_names_the_stack_role(
 # --- the policies ------------------------------------------------------------------------------------------------
 
 
+class Scope(Enum):
+    """What a policy judges: one resource's inputs before its step, or every resource's outputs after all steps."""
+
+    RESOURCE = "resource"
+    STACK = "stack"
+
+
 @dataclass(frozen=True)
 class Policy:
     """A rule with its name and default level. `rule` None: the policy reports what the other policies of its scope
@@ -1132,14 +1147,14 @@ class Policy:
 
     name: str
     level: str
-    scope: str
+    scope: Scope
     rule: Callable[..., Any] | None
     description: str
     config_schema: Mapping[str, Any] | None = None
 
 
 def _policy(
-    name: str, level: str, scope: str, rule: Callable[..., Any], config_schema: Mapping[str, Any] | None = None
+    name: str, level: str, scope: Scope, rule: Callable[..., Any], config_schema: Mapping[str, Any] | None = None
 ) -> Policy:
     description = " ".join((rule.__doc__ or name).split("\n\n")[0].split())
     return Policy(name, level, scope, rule, description, config_schema)
@@ -1158,28 +1173,32 @@ _UNKNOWNS = (
 )
 
 POLICIES: tuple[Policy, ...] = (
-    _policy("ecr-read-only-managed-policy", MANDATORY, "resource", ecr_read_only_only),
-    _policy("no-exclusive-policy-attachments", MANDATORY, "resource", no_exclusive_policy_attachments),
-    _policy("resource-types-allow-listed", MANDATORY, "resource", resource_types_allow_listed),
-    _policy("irsa-trust-single-service-account", MANDATORY, "resource", irsa_trust_scoped),
-    _policy("pod-identity-trust-only", MANDATORY, "resource", pod_identity_trust_only),
-    _policy("password-files-under-shared-mount", MANDATORY, "resource", password_files_under_mount),
-    _policy("token-refresh-image-pinned-by-digest", ADVISORY, "resource", token_refresh_image_pinned),
-    _policy("refresh-interval-under-12h", ADVISORY, "resource", refresh_interval_under_token_lifetime),
-    _policy("sidecars-unprivileged-and-pinned", ADVISORY, "resource", sidecars_unprivileged_and_pinned),
-    _policy("no-password-or-command-in-other-accounts", ADVISORY, "resource", no_password_or_command_in_other_accounts),
-    Policy("resource-checks-see-known-values", ADVISORY, "resource", None, f"A resource check {_UNKNOWNS}."),
-    _policy("no-legacy-image-with-workload-identity", MANDATORY, "stack", no_legacy_image_with_workload_identity),
-    _policy("ecr-token-sent-only-to-its-registry", MANDATORY, "stack", ecr_token_sent_only_to_its_registry),
-    _policy("password-files-match-token-refresh-config", MANDATORY, "stack", password_files_match_token_refresh_config),
+    _policy("ecr-read-only-managed-policy", MANDATORY, Scope.RESOURCE, ecr_read_only_only),
+    _policy("no-exclusive-policy-attachments", MANDATORY, Scope.RESOURCE, no_exclusive_policy_attachments),
+    _policy("resource-types-allow-listed", MANDATORY, Scope.RESOURCE, resource_types_allow_listed),
+    _policy("irsa-trust-single-service-account", MANDATORY, Scope.RESOURCE, irsa_trust_scoped),
+    _policy("pod-identity-trust-only", MANDATORY, Scope.RESOURCE, pod_identity_trust_only),
+    _policy("password-files-under-shared-mount", MANDATORY, Scope.RESOURCE, password_files_under_mount),
+    _policy("token-refresh-image-pinned-by-digest", ADVISORY, Scope.RESOURCE, token_refresh_image_pinned),
+    _policy("refresh-interval-under-12h", ADVISORY, Scope.RESOURCE, refresh_interval_under_token_lifetime),
+    _policy("sidecars-unprivileged-and-pinned", ADVISORY, Scope.RESOURCE, sidecars_unprivileged_and_pinned),
+    _policy(
+        "no-password-or-command-in-other-accounts", ADVISORY, Scope.RESOURCE, no_password_or_command_in_other_accounts
+    ),
+    Policy("resource-checks-see-known-values", ADVISORY, Scope.RESOURCE, None, f"A resource check {_UNKNOWNS}."),
+    _policy("no-legacy-image-with-workload-identity", MANDATORY, Scope.STACK, no_legacy_image_with_workload_identity),
+    _policy("ecr-token-sent-only-to-its-registry", MANDATORY, Scope.STACK, ecr_token_sent_only_to_its_registry),
+    _policy(
+        "password-files-match-token-refresh-config", MANDATORY, Scope.STACK, password_files_match_token_refresh_config
+    ),
     _policy(
         "workload-identity-names-the-stack-role",
         MANDATORY,
-        "stack",
+        Scope.STACK,
         workload_identity_names_the_stack_role,
         _ALLOWED_ROLE_ARNS_SCHEMA,
     ),
-    Policy("stack-checks-see-known-values", ADVISORY, "stack", None, f"A stack check {_UNKNOWNS}."),
+    Policy("stack-checks-see-known-values", ADVISORY, Scope.STACK, None, f"A stack check {_UNKNOWNS}."),
 )
 
 
@@ -1197,7 +1216,7 @@ def _unknown(policy: Policy, unknown: UnknownValue) -> str:
 def evaluate_resource(policy: Policy, resource: Resource) -> Outcome:
     """One resource policy on one resource: its violations, and what it could not check."""
     if policy.rule is None:
-        others = [p for p in POLICIES if p.scope == "resource" and p.rule is not None]
+        others = [p for p in POLICIES if p.scope is Scope.RESOURCE and p.rule is not None]
         return Outcome(violations=tuple(u for p in others for u in evaluate_resource(p, resource).unknowns))
     try:
         messages = policy.rule(resource.type, _view(resource.props, resource.label))
@@ -1211,7 +1230,7 @@ def evaluate_resource(policy: Policy, resource: Resource) -> Outcome:
 def evaluate_stack(policy: Policy, resources: Sequence[Resource], config: Mapping[str, Any] | None = None) -> Outcome:
     """One stack policy on the whole stack, with that policy's config (`--policy-pack-config` properties)."""
     if policy.rule is None:
-        others = [p for p in POLICIES if p.scope == "stack" and p.rule is not None]
+        others = [p for p in POLICIES if p.scope is Scope.STACK and p.rule is not None]
         return Outcome(violations=tuple(u for p in others for u in evaluate_stack(p, resources).unknowns))
     viewed = [replace(r, props=_view(r.props, r.label)) for r in resources]
     try:
@@ -1248,7 +1267,7 @@ def check(resources: Sequence[Resource], policy_config: Mapping[str, Any] | None
         if level == "disabled":
             continue
         level = MANDATORY if level == "remediate" else level
-        if policy.scope == "resource":
+        if policy.scope is Scope.RESOURCE:
             violations = [v for r in resources for v in evaluate_resource(policy, r).violations]
         else:
             violations = list(evaluate_stack(policy, resources, properties.get(policy.name)).violations)

@@ -347,6 +347,20 @@ def test_a_wider_action_or_a_second_principal_is_caught(staging: ProgramRun) -> 
     one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), "not a single Federated OIDC provider")
 
 
+@pytest.mark.parametrize("federated", [[], ["arn:aws:iam::1:oidc-provider/a", "arn:aws:iam::1:oidc-provider/b"]])
+def test_a_federated_principal_that_is_not_one_provider_is_caught(staging: ProgramRun, federated: list[str]) -> None:
+    document, _ = irsa_statement(staging)
+    document["Statement"][0]["Principal"]["Federated"] = federated
+    one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), "is not a single Federated OIDC provider")
+
+
+@pytest.mark.parametrize("claim", ["sub", "aud"])
+def test_an_empty_claim_is_caught(staging: ProgramRun, claim: str) -> None:
+    document, issuer = irsa_statement(staging)
+    document["Statement"][0]["Condition"]["StringEquals"][f"{issuer}:{claim}"] = ""
+    one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), f"needs '{issuer}:{claim}' equal to one")
+
+
 def test_no_condition_at_all_is_caught(staging: ProgramRun) -> None:
     document, issuer = irsa_statement(staging)
     del document["Statement"][0]["Condition"]
@@ -380,6 +394,12 @@ def test_an_extra_statement_for_anyone_is_caught(prod: ProgramRun) -> None:
     document = trust(prod)
     document["Statement"].append({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
     one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "Statement[1].Principal", '"AWS": "*"')
+
+
+def test_another_principal_beside_the_service_is_caught(prod: ProgramRun) -> None:
+    document = trust(prod)
+    document["Statement"][0]["Principal"]["AWS"] = "*"
+    one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "Statement[0].Principal", '"AWS": "*"')
 
 
 def test_a_wider_pod_identity_action_is_caught(prod: ProgramRun) -> None:
@@ -421,7 +441,7 @@ def with_image(resources: list[rules.Resource], image: str) -> list[rules.Resour
     return changed
 
 
-@pytest.mark.parametrize("stack, reason", [("staging", "IRSA trust"), ("prod", "Pod Identity")])
+@pytest.mark.parametrize("stack, reason", [("staging", "IRSA trust"), ("prod", "Pod Identity trust")])
 def test_the_legacy_image_with_irsa_or_pod_identity_is_caught(
     stack: str, reason: str, stack_runs: dict[str, ProgramRun]
 ) -> None:
@@ -429,6 +449,7 @@ def test_the_legacy_image_with_irsa_or_pod_identity_is_caught(
     (violation,) = rules.no_legacy_image_with_workload_identity(with_image(stack_resources(run), LEGACY_IMAGE))
     assert violation.urn == spinnaker_patch(run).urn
     assert LEGACY_IMAGE in violation.message and reason in violation.message
+    assert f"{reason} of role spinnaker-ecr-access-role" in violation.message
 
 
 def test_the_legacy_image_is_caught_from_the_service_account_annotation_alone(staging: ProgramRun) -> None:
@@ -443,6 +464,11 @@ def test_the_legacy_image_is_caught_when_a_pod_identity_association_joins_a_node
     association = rules.Resource(rules.POD_IDENTITY_ASSOCIATION, {"serviceAccount": "x"}, "urn:x", "assoc")
     (violation,) = rules.no_legacy_image_with_workload_identity([*resources, association])
     assert "Pod Identity association assoc" in violation.message
+
+
+def test_a_service_account_without_the_role_annotation_is_not_irsa(dev: ProgramRun) -> None:
+    plain = rules.Resource("kubernetes:core/v1:ServiceAccount", {"metadata": {"name": "cd"}}, "urn:sa", "sa")
+    assert rules.no_legacy_image_with_workload_identity([*stack_resources(dev), plain]) == []
 
 
 def test_the_legacy_image_is_recognised_by_any_tag_or_digest() -> None:
@@ -740,6 +766,14 @@ def test_the_render_can_run_the_pack_without_pulumi_policy(stack_runs: dict[str,
         assert (finding.policy, finding.level) == ("token-refresh-image-pinned-by-digest", level)
         assert "quay.io/skuid/ecr-token-refresh:latest" in finding.message
     assert rules.check(resources, {**config, "token-refresh-image-pinned-by-digest": "disabled"}) == []
+    # Levels as a JSON file gives them: new strings, compared by value; a disabled policy skips only itself.
+    levels = json.loads(
+        '{"ecr-read-only-managed-policy": "disabled", "token-refresh-image-pinned-by-digest": "remediate"}'
+    )
+    assert [(f.policy, f.level) for f in rules.check(resources, levels)] == [
+        ("token-refresh-image-pinned-by-digest", "mandatory")
+    ]
+    assert rules.check(resources, json.loads('{"token-refresh-image-pinned-by-digest": "disabled"}')) == []
 
 
 def analyze(analyzer: Any, resource_type: str, props: Mapping[str, Any]) -> list[Any]:

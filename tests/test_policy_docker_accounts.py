@@ -215,6 +215,29 @@ def test_an_account_reading_a_file_nothing_writes_is_refused(stack_runs: dict[st
     assert "/etc/passwords/ecr-prod-use1.pass: no clouddriver account reads it" in found[1].message
 
 
+def test_an_account_without_a_password_file_does_not_end_the_match(stack_runs: dict[str, ProgramRun]) -> None:
+    def change(props: dict[str, Any]) -> None:
+        accounts(props).insert(0, {"name": "anonymous", "address": "https://index.docker.io"})
+        accounts(props)[1]["passwordFile"] = "/etc/passwords/typo.pass"
+
+    found = findings(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), MATCH)
+    assert any("accounts[1] 'ecr-prod-use1': passwordFile /etc/passwords/typo.pass" in d.message for d in found), found
+
+
+def test_an_account_in_config_providers_reads_no_refreshed_file(stack_runs: dict[str, ProgramRun]) -> None:
+    """Halyard copies such a file once into a Secret: the registry's file still has no reader."""
+
+    def change(props: dict[str, Any]) -> None:
+        moved = accounts(props).pop(0)
+        spinnaker_config(props)["config"]["providers"] = {"dockerRegistry": {"accounts": [moved]}}
+
+    found = findings(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), MATCH)
+    assert [d.message.rsplit("\n", 1)[-1] for d in found] == [
+        "kubernetes:core/v1:ConfigMap 'token-refresh-config' config.yaml registries[0]: passwordFile "
+        "/etc/passwords/ecr-prod-use1.pass: no clouddriver account reads it"
+    ]
+
+
 @pytest.mark.parametrize("key", ["username", "expires_at", "proxy_endpoint"])
 def test_an_external_secrets_account_reads_the_password_key(key: str) -> None:
     def change(props: dict[str, Any]) -> None:
@@ -244,6 +267,28 @@ def test_a_secret_from_another_generator_holds_no_ecr_token() -> None:
     """An ACR token generator's Secret (kind sorts before ECRAuthorizationToken) may go to any registry."""
     resources = edited(planned(external_secrets_run()), is_eso, with_generator(kind="ACRAccessToken"))
     found = preview(edited(resources, is_spinnaker_patch, with_account(thief("/etc/ecr/eu-west-1/password"))))
+    assert findings(found, TOKEN) == [], found
+
+
+def test_the_ecr_generator_counts_wherever_it_is_in_data_from() -> None:
+    def other_generator_first(props: dict[str, Any]) -> None:
+        if "dataFrom" in props.get("spec", {}):
+            ecr = props["spec"]["dataFrom"][0]
+            other = {"sourceRef": {"generatorRef": {**ecr["sourceRef"]["generatorRef"], "kind": "Password"}}}
+            props["spec"]["dataFrom"].insert(0, other)
+
+    resources = edited(planned(external_secrets_run()), is_eso, other_generator_first)
+    found = preview(edited(resources, is_spinnaker_patch, with_account(thief("/etc/ecr/eu-west-1/password"))))
+    one(found, TOKEN, MANDATORY, "'mirror'", "spec.dataFrom[1]")
+
+
+def test_a_config_map_volume_named_like_the_secret_holds_no_token() -> None:
+    def as_config_map(props: dict[str, Any]) -> None:
+        volumes = spinnaker_config(props)["service-settings"]["clouddriver"]["kubernetes"]["volumes"]
+        volumes.append({"id": "ecr-token-eu-west-1", "type": "configMap", "mountPath": "/etc/other"})
+        accounts(props).append(thief("/etc/other/password"))
+
+    found = preview(edited(planned(external_secrets_run()), is_spinnaker_patch, as_config_map))
     assert findings(found, TOKEN) == [], found
 
 

@@ -60,7 +60,8 @@ def test_a_second_role_is_refused(stack_runs: dict[str, ProgramRun]) -> None:
     resources = prod(stack_runs)
     role = next(r for r in resources if r.type == rules.ROLE)
     second = {**role.outputs, "arn": OTHER_ROLE, "name": "admin"}
-    one(preview(added(resources, rules.ROLE, "second-role", second)), BINDING, MANDATORY, "2 IAM roles")
+    found = preview(added(resources, rules.ROLE, "second-role", second))
+    one(found, BINDING, MANDATORY, "2 IAM roles (spinnaker-ecr-access-role, second-role)")
 
 
 # --- IRSA annotations -------------------------------------------------------------------------------------------
@@ -75,7 +76,13 @@ def annotate(arn: str) -> Any:
 
 def test_an_annotation_patch_naming_another_role_is_refused(stack_runs: dict[str, ProgramRun]) -> None:
     resources = edited(planned(stack_runs["staging"]), of_type(SA_PATCH), annotate(OTHER_ROLE))
-    one(preview(resources), BINDING, MANDATORY, "metadata.annotations.eks.amazonaws.com/role-arn", OTHER_ROLE)
+    found = one(preview(resources), BINDING, MANDATORY)
+    own = next(r for r in resources if r.type == rules.ROLE).outputs["arn"]
+    assert found.message.endswith(
+        "\nmetadata.annotations.eks.amazonaws.com/role-arn of kubernetes:core/v1:ServiceAccountPatch "
+        f"'spinnaker-ecr-clouddriver-sa-patch': '{OTHER_ROLE}' is not this stack's role {own}; clouddriver would run "
+        "as another role"
+    )
 
 
 def test_a_created_service_account_naming_another_role_is_refused() -> None:
@@ -128,6 +135,13 @@ def test_allowed_role_arns_from_the_policy_config_decide(stack_runs: dict[str, P
     assert findings(preview(existing_role(stack_runs), with_allowed([EXISTING_ROLE])), BINDING) == []
     found = preview(existing_role(stack_runs), with_allowed([OTHER_ROLE]))
     one(found, BINDING, MANDATORY, EXISTING_ROLE, "allowedRoleArns")
+
+
+def test_allowed_role_arns_must_be_a_list(stack_runs: dict[str, ProgramRun]) -> None:
+    config = {BINDING: {"enforcementLevel": "mandatory", "allowedRoleArns": EXISTING_ROLE}}
+    found = findings(preview(existing_role(stack_runs), config), BINDING)
+    assert any("allowedRoleArns" in d.message and "is not a list of role ARNs" in d.message for d in found), found
+    assert any(EXISTING_ROLE in d.message and "(listed: none)" in d.message for d in found), found
 
 
 def test_the_production_config_allows_only_the_stacks_own_role(stack_runs: dict[str, ProgramRun]) -> None:

@@ -80,7 +80,13 @@ def test_a_sidecar_under_the_ha_key_is_checked(stack_runs: dict[str, ProgramRun]
 
 @pytest.mark.parametrize(
     "fields",
-    [{"securityContext": {"privileged": False}}, {"securityContext": {"privileged": "false"}}, {"hostNetwork": False}],
+    [
+        {"securityContext": {"privileged": False}},
+        {"securityContext": {"privileged": "false"}},
+        # Halyard's Jackson refuses any other string, so only true and "true" make a privileged container.
+        {"securityContext": {"privileged": "yes"}},
+        {"hostNetwork": False},
+    ],
 )
 def test_pinned_unprivileged_extra_sidecars_pass(fields: dict[str, Any]) -> None:
     resources = prod_with_extra_sidecar(**fields)

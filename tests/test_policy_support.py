@@ -31,6 +31,7 @@ import policies  # noqa: E402
 import rules  # noqa: E402, F401  (the tests import it from here)
 
 DIGEST = "sha256:" + "ab" * 32
+LEGACY_IMAGE = "quay.io/skuid/ecr-token-refresh:latest"
 # The engine's wire sentinel for an unknown string, as pulumi_policy reads it.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 MANDATORY = "mandatory"

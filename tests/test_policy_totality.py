@@ -64,7 +64,13 @@ GO_DURATIONS = {
     "1h30m": timedelta(minutes=90),
     "1\u00b5s": timedelta(microseconds=1),
     "1\u03bcs": timedelta(microseconds=1),
+    "1us": timedelta(microseconds=1),
+    "1000ns": timedelta(microseconds=1),
+    "1ms": timedelta(milliseconds=1),
+    "1.5s": timedelta(seconds=1.5),
+    "-1.5h": -timedelta(minutes=90),
     "2562047h": timedelta(hours=2562047),
+    "2562047h47m16.5s": timedelta(hours=2562047, minutes=47, seconds=16.5),
     # Go's largest duration is 2562047h47m16.854775807s.
     "2562047h47m16s": timedelta(hours=2562047, minutes=47, seconds=16),
 }
@@ -188,7 +194,7 @@ def odd_variants(props: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_resource_rule_returns_messages_for_any_odd_value(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
-    resource_policies = [p for p in rules.POLICIES if p.scope == "resource" and p.rule is not None]
+    resource_policies = [p for p in rules.POLICIES if p.scope is rules.Scope.RESOURCE and p.rule is not None]
     for resource in stack_runs[stack].resources:
         for props in odd_variants(resource.inputs):
             for policy in resource_policies:
@@ -198,7 +204,7 @@ def test_every_resource_rule_returns_messages_for_any_odd_value(stack: str, stac
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_stack_rule_returns_violations_for_any_odd_value(stack: str, stack_runs: dict[str, ProgramRun]) -> None:
-    stack_policies = [p for p in rules.POLICIES if p.scope == "stack" and p.rule is not None]
+    stack_policies = [p for p in rules.POLICIES if p.scope is rules.Scope.STACK and p.rule is not None]
     resources = [
         rules.Resource(r.type, r.outputs, r.urn, r.name, tuple(r.dependencies)) for r in stack_runs[stack].resources
     ]

@@ -94,6 +94,27 @@ def test_property_dependencies_decide_over_all_dependencies(stack_runs: dict[str
     assert preview(resources, production_config()) == []
 
 
+def test_an_unknown_in_a_stack_check_is_reported_against_its_resource(stack_runs: dict[str, ProgramRun]) -> None:
+    resources = edited(
+        planned(stack_runs["staging"]), of_type(rules.ROLE), lambda p: p.update(assumeRolePolicy=UNKNOWN)
+    )
+    role = next(r for r in resources if r.type == rules.ROLE)
+    found = one(preview(resources), STACK_UNKNOWNS, ADVISORY, "no-legacy-image-with-workload-identity")
+    assert found.urn == role.urn and "assumeRolePolicy is not known" in found.message
+
+
+def test_what_a_rule_could_not_check_is_marked_unknown() -> None:
+    role = rules.Resource(rules.ROLE, {"assumeRolePolicy": rules.UNKNOWN}, "urn:role", "role")
+    for policy in rules.POLICIES:
+        if policy.rule is None:
+            continue
+        if policy.scope is rules.Scope.RESOURCE:
+            outcome = rules.evaluate_resource(policy, role)
+        else:
+            outcome = rules.evaluate_stack(policy, [role])
+        assert all(v.unknown for v in outcome.unknowns) and not any(v.unknown for v in outcome.violations)
+
+
 def test_an_unknown_value_no_rule_reads_is_no_finding(stack_runs: dict[str, ProgramRun]) -> None:
     resources = edited(planned(stack_runs["prod"]), of_type(rules.ROLE), lambda p: p.update(description=UNKNOWN))
     found = preview(resources, production_config())
