@@ -1,66 +1,95 @@
-"""The pack's policies: each rule of `rules` wrapped as a pulumi_policy policy with its enforcement level.
+"""The pack's policies: each entry of `rules.POLICIES` as a pulumi_policy policy with its enforcement level.
 
-Importing this module starts nothing (`PolicyPack(...)` in __main__.py serves and blocks), so tests import it.
+The one adapter between pulumi_policy and the rules: props arrive in pulumi_policy's unknown-checking proxy and leave
+as plain data with `rules.UNKNOWN` where the engine's value is not known yet, so the rules decide what an unknown
+means (tests/test_policy_unknowns.py fails if pulumi_policy changes how it marks them). Importing this module starts
+nothing (`PolicyPack(...)` in __main__.py serves and blocks), so tests import it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import rules
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 PACK_NAME = "spinnaker-ecr"
+LEVELS = {rules.MANDATORY: EnforcementLevel.MANDATORY, rules.ADVISORY: EnforcementLevel.ADVISORY}
 
-ResourceRule = Callable[[str, Mapping[str, Any]], list[str]]
+
+def plain(value: Any) -> Any:
+    """pulumi_policy's props as plain dicts and lists, with rules.UNKNOWN for each value the engine does not know."""
+    if isinstance(value, Mapping):
+        return {key: _read(lambda key=key: value[key]) for key in value}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_read(lambda index=index: value[index]) for index in range(len(value))]
+    return value
 
 
-def _resource_validation(rule: ResourceRule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+def _read(get: Callable[[], Any]) -> Any:
+    try:
+        return plain(get())
+    except UnknownValueError:
+        return rules.UNKNOWN
+
+
+def _resource_validation(policy: rules.Policy) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for message in rule(args.resource_type, args.props):
-            report_violation(message, None)
+        resource = rules.Resource(args.resource_type, plain(args.props), args.urn, args.name)
+        for violation in rules.evaluate_resource(policy, resource).violations:
+            report_violation(violation.message, None)
 
     return validate
 
 
-def _resource_policy(name: str, rule: ResourceRule, level: EnforcementLevel) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=name,
-        description=(rule.__doc__ or name).split("\n\n")[0].replace("\n", " "),
-        validate=_resource_validation(rule),
-        enforcement_level=level,
+def _stack_validation(policy: rules.Policy) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [
+            rules.Resource(
+                r.resource_type,
+                plain(r.props),
+                r.urn,
+                r.name,
+                tuple(d.urn for d in r.dependencies),
+                {key: tuple(d.urn for d in deps) for key, deps in r.property_dependencies.items()},
+            )
+            for r in args.resources
+        ]
+        for violation in rules.evaluate_stack(policy, resources, args.get_config()).violations:
+            report_violation(violation.message, violation.urn or None)
+
+    return validate
+
+
+def _pack_policy(policy: rules.Policy) -> Policy:
+    schema = PolicyConfigSchema(properties=dict(policy.config_schema)) if policy.config_schema else None
+    if policy.scope is rules.Scope.RESOURCE:
+        return ResourceValidationPolicy(
+            name=policy.name,
+            description=policy.description,
+            validate=_resource_validation(policy),
+            enforcement_level=LEVELS[policy.level],
+            config_schema=schema,
+        )
+    return StackValidationPolicy(
+        name=policy.name,
+        description=policy.description,
+        validate=_stack_validation(policy),
+        enforcement_level=LEVELS[policy.level],
+        config_schema=schema,
     )
 
 
-def _validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = [rules.Resource(r.resource_type, r.props, r.urn, r.name) for r in args.resources]
-    for violation in rules.no_legacy_image_with_workload_identity(resources):
-        report_violation(violation.message, violation.urn or None)
-
-
-MANDATORY = EnforcementLevel.MANDATORY
-ADVISORY = EnforcementLevel.ADVISORY
-
-policies = [
-    _resource_policy("ecr-read-only-managed-policy", rules.ecr_read_only_only, MANDATORY),
-    _resource_policy("irsa-trust-single-service-account", rules.irsa_trust_scoped, MANDATORY),
-    _resource_policy("pod-identity-trust-only", rules.pod_identity_trust_only, MANDATORY),
-    StackValidationPolicy(
-        name="no-legacy-image-with-workload-identity",
-        description=(rules.no_legacy_image_with_workload_identity.__doc__ or "").replace("\n", " "),
-        validate=_validate_stack,
-        enforcement_level=MANDATORY,
-    ),
-    _resource_policy("password-files-under-shared-mount", rules.password_files_under_mount, MANDATORY),
-    # Mandatory on production stacks: their workflow jobs pass policy/config/production.json.
-    _resource_policy("token-refresh-image-pinned-by-digest", rules.token_refresh_image_pinned, ADVISORY),
-    _resource_policy("refresh-interval-under-12h", rules.refresh_interval_under_token_lifetime, ADVISORY),
-]
+# Production stacks make the advisory ones mandatory: their workflow jobs pass policy/config/production.json.
+policies = [_pack_policy(policy) for policy in rules.POLICIES]

@@ -5,7 +5,6 @@ import copy
 import json
 import re
 import runpy
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,28 +23,28 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+from test_policy_support import (
+    DIGEST,
+    POLICY_DIR,
+    PRODUCTION_CONFIG,
+    PRODUCTION_STACKS,
+    configured_analyzer,
+    policies,
+    production_config,
+    read_policy_pack_config,
+    rules,
+)
 
 from components.model import REFRESH_METHODS as TOKEN_REFRESH_METHODS
 from tools.offline import ProgramRun, Registered, run_program
 from tools.stack_files import stack_config, stack_names
 
 STACKS = stack_names()
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
-# The workflows pass this file to the pack on production stacks (tests/test_workflows.py checks which ones).
-PRODUCTION_CONFIG = POLICY_DIR / "config" / "production.json"
-PRODUCTION_STACKS = ["prod"]
-# The CLI runs the pack from policy/, where its modules are top-level ones.
-sys.path.insert(0, str(POLICY_DIR))
-import policies  # noqa: E402
-import rules  # noqa: E402
-
 ROLE = rules.ROLE
 ATTACHMENT = rules.ROLE_POLICY_ATTACHMENT
 CONFIG_MAP = rules.CONFIG_MAP
 LEGACY_IMAGE = "quay.io/skuid/ecr-token-refresh:latest"
-DIGEST = "sha256:" + "ab" * 32
 
 ResourceRule = Callable[[str, Mapping[str, Any]], list[str]]
 MANDATORY_RULES: dict[str, ResourceRule] = {
@@ -348,6 +347,20 @@ def test_a_wider_action_or_a_second_principal_is_caught(staging: ProgramRun) -> 
     one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), "not a single Federated OIDC provider")
 
 
+@pytest.mark.parametrize("federated", [[], ["arn:aws:iam::1:oidc-provider/a", "arn:aws:iam::1:oidc-provider/b"]])
+def test_a_federated_principal_that_is_not_one_provider_is_caught(staging: ProgramRun, federated: list[str]) -> None:
+    document, _ = irsa_statement(staging)
+    document["Statement"][0]["Principal"]["Federated"] = federated
+    one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), "is not a single Federated OIDC provider")
+
+
+@pytest.mark.parametrize("claim", ["sub", "aud"])
+def test_an_empty_claim_is_caught(staging: ProgramRun, claim: str) -> None:
+    document, issuer = irsa_statement(staging)
+    document["Statement"][0]["Condition"]["StringEquals"][f"{issuer}:{claim}"] = ""
+    one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), f"needs '{issuer}:{claim}' equal to one")
+
+
 def test_no_condition_at_all_is_caught(staging: ProgramRun) -> None:
     document, issuer = irsa_statement(staging)
     del document["Statement"][0]["Condition"]
@@ -357,6 +370,15 @@ def test_no_condition_at_all_is_caught(staging: ProgramRun) -> None:
 
 def test_a_trust_that_is_not_json_is_caught() -> None:
     one_finding(rules.irsa_trust_scoped(ROLE, {"assumeRolePolicy": "{not json"}), "is not JSON")
+
+
+@pytest.mark.parametrize("operator", ["ForAnyValue:StringLike", "ArnLike", "StringNotEquals"])
+def test_any_operator_but_string_equals_on_the_subject_is_caught(staging: ProgramRun, operator: str) -> None:
+    document, issuer = irsa_statement(staging)
+    condition = document["Statement"][0]["Condition"]
+    condition[operator] = {f"{issuer}:sub": "system:serviceaccount:*:*"}
+    messages = rules.irsa_trust_scoped(ROLE, with_trust(document))
+    assert any(f"{operator}.{issuer}:sub: use StringEquals" in m for m in messages), messages
 
 
 # --- pod-identity-trust-only --------------------------------------------------------------------------------------
@@ -374,6 +396,12 @@ def test_an_extra_statement_for_anyone_is_caught(prod: ProgramRun) -> None:
     one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "Statement[1].Principal", '"AWS": "*"')
 
 
+def test_another_principal_beside_the_service_is_caught(prod: ProgramRun) -> None:
+    document = trust(prod)
+    document["Statement"][0]["Principal"]["AWS"] = "*"
+    one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "Statement[0].Principal", '"AWS": "*"')
+
+
 def test_a_wider_pod_identity_action_is_caught(prod: ProgramRun) -> None:
     document = trust(prod)
     document["Statement"][0]["Action"] = "sts:*"
@@ -385,6 +413,12 @@ def test_not_principal_is_caught(prod: ProgramRun) -> None:
     document["Statement"][0]["NotPrincipal"] = document["Statement"][0].pop("Principal")
     messages = rules.pod_identity_trust_only(ROLE, with_trust(document))
     assert any("NotPrincipal is not allowed" in m for m in messages), messages
+
+
+def test_an_action_that_is_not_a_name_is_caught_with_the_rules_message(prod: ProgramRun) -> None:
+    document = trust(prod)
+    document["Statement"][0]["Action"] = [{"sts": "AssumeRole"}]
+    one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "Statement[0].Action", "is not within")
 
 
 def test_deny_statements_are_not_trust(prod: ProgramRun) -> None:
@@ -407,7 +441,7 @@ def with_image(resources: list[rules.Resource], image: str) -> list[rules.Resour
     return changed
 
 
-@pytest.mark.parametrize("stack, reason", [("staging", "IRSA trust"), ("prod", "Pod Identity")])
+@pytest.mark.parametrize("stack, reason", [("staging", "IRSA trust"), ("prod", "Pod Identity trust")])
 def test_the_legacy_image_with_irsa_or_pod_identity_is_caught(
     stack: str, reason: str, stack_runs: dict[str, ProgramRun]
 ) -> None:
@@ -415,6 +449,7 @@ def test_the_legacy_image_with_irsa_or_pod_identity_is_caught(
     (violation,) = rules.no_legacy_image_with_workload_identity(with_image(stack_resources(run), LEGACY_IMAGE))
     assert violation.urn == spinnaker_patch(run).urn
     assert LEGACY_IMAGE in violation.message and reason in violation.message
+    assert f"{reason} of role spinnaker-ecr-access-role" in violation.message
 
 
 def test_the_legacy_image_is_caught_from_the_service_account_annotation_alone(staging: ProgramRun) -> None:
@@ -431,10 +466,29 @@ def test_the_legacy_image_is_caught_when_a_pod_identity_association_joins_a_node
     assert "Pod Identity association assoc" in violation.message
 
 
+def test_a_service_account_without_the_role_annotation_is_not_irsa(dev: ProgramRun) -> None:
+    plain = rules.Resource("kubernetes:core/v1:ServiceAccount", {"metadata": {"name": "cd"}}, "urn:sa", "sa")
+    assert rules.no_legacy_image_with_workload_identity([*stack_resources(dev), plain]) == []
+
+
 def test_the_legacy_image_is_recognised_by_any_tag_or_digest() -> None:
-    for image in ("quay.io/skuid/ecr-token-refresh", "quay.io/skuid/ecr-token-refresh@" + DIGEST):
-        assert rules.is_legacy_image(image)
+    for image in (
+        "quay.io/skuid/ecr-token-refresh",
+        "quay.io/skuid/ecr-token-refresh@" + DIGEST,
+        "quay.io:443/skuid/ecr-token-refresh:latest",
+        "quay.io:443/skuid/ecr-token-refresh",
+        "mirror.example:5000/skuid/ecr-token-refresh:1@" + DIGEST,
+    ):
+        assert rules.is_legacy_image(image), image
     assert not rules.is_legacy_image("ghcr.io/example/skuid-ecr-token-refresh:1")
+    assert not rules.is_legacy_image("quay.io:443/skuid/ecr-token-refresh-fork:latest")
+
+
+def test_the_legacy_image_is_caught_from_the_roles_trust_alone(staging: ProgramRun) -> None:
+    """No service account patch, no association in this view: the role's web-identity trust says IRSA."""
+    only_role = [r for r in stack_resources(staging) if r.type not in rules.SERVICE_ACCOUNT_TYPES]
+    (violation,) = rules.no_legacy_image_with_workload_identity(with_image(only_role, LEGACY_IMAGE))
+    assert "IRSA trust of role spinnaker-ecr-access-role" in violation.message
 
 
 # --- password-files-under-shared-mount ---------------------------------------------------------------------------
@@ -511,6 +565,13 @@ def test_password_command_accounts_need_no_mount(dev: ProgramRun) -> None:
         del account["passwordFile"]
     assert rules.password_files_under_mount(spinnaker_patch(dev).type, props) == []
     assert rules.token_refresh_image_pinned(spinnaker_patch(dev).type, props) == [], "no sidecar, no image to pin"
+
+
+def test_an_account_without_a_password_file_does_not_end_the_check(prod: ProgramRun) -> None:
+    props = copy.deepcopy(spinnaker_patch(prod).inputs)
+    accounts(props).insert(0, {"name": "anonymous", "address": "https://index.docker.io"})
+    accounts(props)[1]["passwordFile"] = "/tmp/ecr-prod-use1.pass"
+    one_finding(rules.password_files_under_mount(spinnaker_patch(prod).type, props), "accounts[1] 'ecr-prod-use1'")
 
 
 def test_a_password_file_in_config_providers_is_caught(dev: ProgramRun) -> None:
@@ -620,15 +681,54 @@ def test_the_other_refresh_methods_pass_every_rule(method: str) -> None:
 # --- the pack: policies, enforcement levels, the pulumi_policy wrappers -----------------------------------------------
 
 
+MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+# Every policy of the pack: its level without a policy config, and whether it judges one resource or the stack.
+PACK = {
+    "ecr-read-only-managed-policy": (MANDATORY, ResourceValidationPolicy),
+    "no-exclusive-policy-attachments": (MANDATORY, ResourceValidationPolicy),
+    "resource-types-allow-listed": (MANDATORY, ResourceValidationPolicy),
+    "irsa-trust-single-service-account": (MANDATORY, ResourceValidationPolicy),
+    "pod-identity-trust-only": (MANDATORY, ResourceValidationPolicy),
+    "password-files-under-shared-mount": (MANDATORY, ResourceValidationPolicy),
+    "token-refresh-image-pinned-by-digest": (ADVISORY, ResourceValidationPolicy),
+    "refresh-interval-under-12h": (ADVISORY, ResourceValidationPolicy),
+    "sidecars-unprivileged-and-pinned": (ADVISORY, ResourceValidationPolicy),
+    "no-password-or-command-in-other-accounts": (ADVISORY, ResourceValidationPolicy),
+    "resource-checks-see-known-values": (ADVISORY, ResourceValidationPolicy),
+    "no-legacy-image-with-workload-identity": (MANDATORY, StackValidationPolicy),
+    "ecr-token-sent-only-to-its-registry": (MANDATORY, StackValidationPolicy),
+    "password-files-match-token-refresh-config": (MANDATORY, StackValidationPolicy),
+    "workload-identity-names-the-stack-role": (MANDATORY, StackValidationPolicy),
+    "stack-checks-see-known-values": (ADVISORY, StackValidationPolicy),
+}
+
+
 def test_the_pack_holds_each_rule_once_with_its_enforcement_level() -> None:
-    levels = {p.name: p.enforcement_level for p in policies.policies}
-    assert len(levels) == len(policies.policies)
-    expected = {name: EnforcementLevel.MANDATORY for name in (*MANDATORY_RULES, *STACK_RULES)}
-    expected |= dict.fromkeys(ADVISORY_RULES, EnforcementLevel.ADVISORY)
-    assert levels == expected
-    kinds = {p.name: type(p) for p in policies.policies}
-    assert kinds.pop("no-legacy-image-with-workload-identity") is StackValidationPolicy
-    assert set(kinds.values()) == {ResourceValidationPolicy}
+    assert [p.name for p in policies.policies] == [p.name for p in rules.POLICIES] == list(PACK)
+    assert {p.name: (p.enforcement_level, type(p)) for p in policies.policies} == PACK
+    assert all(p.description and "\n" not in p.description for p in policies.policies)
+    descriptions = {p.name: p.description for p in policies.policies}
+    assert descriptions["ecr-read-only-managed-policy"] == (
+        "The only managed policy this program attaches, to a role, user or group, is "
+        "AmazonEC2ContainerRegistryReadOnly; it keeps no inline policy on any of them."
+    )
+    assert descriptions["stack-checks-see-known-values"].startswith("A stack check was blinded by a value not known")
+
+
+def test_what_rules_return_are_values() -> None:
+    """Frozen and hashable: a tool can collect findings in sets and compare runs."""
+    resource = rules.Resource("t", {}, "urn", "n")
+    for value in (
+        resource,
+        rules.Violation("m"),
+        rules.Finding("p", "advisory", "m"),
+        rules.Outcome(),
+        rules.POLICIES[0],
+    ):
+        with pytest.raises(AttributeError):
+            value.message = "changed"  # type: ignore[misc]
+    assert len({rules.Violation("m"), rules.Violation("m")}) == 1
+    assert len({rules.Finding("p", "advisory", "m"), rules.Finding("p", "advisory", "m")}) == 1
 
 
 def test_main_builds_the_same_pack_for_every_stack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -639,26 +739,6 @@ def test_main_builds_the_same_pack_for_every_stack(monkeypatch: pytest.MonkeyPat
     assert built == {"name": "spinnaker-ecr", "policies": policies.policies}
 
 
-def read_policy_pack_config(path: Path) -> dict[str, str]:
-    """A --policy-pack-config file as the Pulumi CLI reads it: name -> level, or name -> {"enforcementLevel": level}."""
-    levels = {}
-    for name, value in json.loads(path.read_text()).items():
-        level = value if isinstance(value, str) else value.get("enforcementLevel")
-        assert level in ("advisory", "mandatory", "disabled", "remediate"), f"{path.name}: {name}: {value!r}"
-        levels[name] = level
-    return levels
-
-
-def configured_analyzer(levels: Mapping[str, str]) -> Any:
-    """pulumi_policy's analyzer for this pack after the CLI's Configure call with these levels."""
-    analyzer = _PolicyAnalyzerServicer(policies.PACK_NAME, "0.1.0", policies.policies, EnforcementLevel.ADVISORY)
-    request = proto.ConfigureAnalyzerRequest()
-    for name, level in levels.items():
-        request.policyConfig[name].enforcementLevel = proto.EnforcementLevel.Value(level.upper())
-    analyzer.Configure(request, None)
-    return analyzer
-
-
 def test_the_production_config_names_only_the_packs_policies() -> None:
     """The CLI passes unknown names on and the pack ignores them: a misspelt policy would stay advisory."""
     assert set(read_policy_pack_config(PRODUCTION_CONFIG)) <= {p.name for p in policies.policies}
@@ -666,11 +746,34 @@ def test_the_production_config_names_only_the_packs_policies() -> None:
 
 def test_the_production_config_makes_exactly_the_advisory_policies_mandatory() -> None:
     default = configured_analyzer({})
-    production = configured_analyzer(read_policy_pack_config(PRODUCTION_CONFIG))
+    production = configured_analyzer(production_config())
     before = {p.name: default._get_enforcement_level(p) for p in policies.policies}
     after = {p.name: production._get_enforcement_level(p) for p in policies.policies}
-    assert {name for name, level in before.items() if level == EnforcementLevel.ADVISORY} == set(ADVISORY_RULES)
-    assert after == dict.fromkeys(before, EnforcementLevel.MANDATORY)
+    assert {name for name, level in before.items() if level == ADVISORY} == {
+        name for name, (level, _) in PACK.items() if level == ADVISORY
+    }
+    assert after == dict.fromkeys(before, MANDATORY)
+
+
+def test_the_render_can_run_the_pack_without_pulumi_policy(stack_runs: dict[str, ProgramRun]) -> None:
+    """`rules.check` is what a tool without the Pulumi CLI runs: every policy, levels from the same config file."""
+    resources = [
+        rules.Resource(r.type, r.outputs, r.urn, r.name, tuple(r.dependencies)) for r in stack_runs["dev"].resources
+    ]
+    config = json.loads(PRODUCTION_CONFIG.read_text())
+    for policy_config, level in ((None, "advisory"), (config, "mandatory")):
+        (finding,) = rules.check(resources, policy_config)
+        assert (finding.policy, finding.level) == ("token-refresh-image-pinned-by-digest", level)
+        assert "quay.io/skuid/ecr-token-refresh:latest" in finding.message
+    assert rules.check(resources, {**config, "token-refresh-image-pinned-by-digest": "disabled"}) == []
+    # Levels as a JSON file gives them: new strings, compared by value; a disabled policy skips only itself.
+    levels = json.loads(
+        '{"ecr-read-only-managed-policy": "disabled", "token-refresh-image-pinned-by-digest": "remediate"}'
+    )
+    assert [(f.policy, f.level) for f in rules.check(resources, levels)] == [
+        ("token-refresh-image-pinned-by-digest", "mandatory")
+    ]
+    assert rules.check(resources, json.loads('{"token-refresh-image-pinned-by-digest": "disabled"}')) == []
 
 
 def analyze(analyzer: Any, resource_type: str, props: Mapping[str, Any]) -> list[Any]:
@@ -683,9 +786,9 @@ def analyze(analyzer: Any, resource_type: str, props: Mapping[str, Any]) -> list
 def test_under_the_production_config_an_unpinned_image_fails_the_preview(prod: ProgramRun) -> None:
     props = copy.deepcopy(spinnaker_patch(prod).inputs)
     token_refresh_sidecar(props)["dockerImage"] = "210987654321.dkr.ecr.us-east-1.amazonaws.com/ecr-token-refresh:1"
-    for levels, expected in (({}, proto.ADVISORY), (read_policy_pack_config(PRODUCTION_CONFIG), proto.MANDATORY)):
-        (diagnostic,) = analyze(configured_analyzer(levels), spinnaker_patch(prod).type, props)
-        assert diagnostic.policyName == "token-refresh-image-pinned-by-digest"
+    for config, expected in (({}, proto.ADVISORY), (production_config(), proto.MANDATORY)):
+        found = analyze(configured_analyzer(config), spinnaker_patch(prod).type, props)
+        (diagnostic,) = [d for d in found if d.policyName == "token-refresh-image-pinned-by-digest"]
         assert diagnostic.enforcementLevel == expected
 
 
@@ -724,6 +827,14 @@ def test_the_wrapped_advisory_policies_report_the_rules_messages(prod: ProgramRu
         assert reported == ADVISORY_RULES[name](resource_type, props) and len(reported) == 1, (name, reported)
 
 
+def test_a_role_arriving_through_the_analyzer_is_judged_as_a_role(staging: ProgramRun) -> None:
+    """The engine's type string is a new object: the rules compare types by value."""
+    props = copy.deepcopy(role(staging).inputs)
+    props["managedPolicyArns"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    found = analyze(configured_analyzer({}), "".join(["aws:iam/role", ":Role"]), props)
+    assert [d.policyName for d in found] == ["ecr-read-only-managed-policy"], found
+
+
 def test_the_wrapped_policy_reports_the_rules_message(dev: ProgramRun) -> None:
     props = copy.deepcopy(dev.one(ATTACHMENT).inputs)
     props["policyArn"] = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -732,12 +843,14 @@ def test_the_wrapped_policy_reports_the_rules_message(dev: ProgramRun) -> None:
     )
 
 
-def test_an_unknown_value_during_preview_surfaces_as_unknown(dev: ProgramRun) -> None:
-    """pulumi_policy turns this into "can't run policy during preview"; `pulumi up` then checks the known value."""
+def test_an_unknown_value_during_preview_is_named_by_its_own_policy(dev: ProgramRun) -> None:
+    """The policy that reads it reports nothing (`pulumi up` checks the known value); the known-values policy says
+    which value it could not see, at its own level."""
     props = copy.deepcopy(dev.one(ATTACHMENT).inputs)
     props["policyArn"] = UNKNOWN_STRING_VALUE
-    with pytest.raises(UnknownValueError):
-        run_resource_policy("ecr-read-only-managed-policy", (ATTACHMENT, props))
+    assert run_resource_policy("ecr-read-only-managed-policy", (ATTACHMENT, props)) == []
+    (message,) = run_resource_policy("resource-checks-see-known-values", (ATTACHMENT, props))
+    assert "ecr-read-only-managed-policy cannot check" in message and "policyArn is not known" in message
 
 
 def test_the_wrapped_stack_policy_reports_against_the_patch(staging: ProgramRun) -> None:

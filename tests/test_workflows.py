@@ -22,6 +22,8 @@ DEPLOY_ORDER = ["dev", "staging", "prod"]
 # Production stacks run the policy pack with this config, which makes its advisory policies mandatory.
 PRODUCTION_CONFIG = "policy/config/production.json"
 PRODUCTION_STACKS = {"prod"}
+# The preview checks out the base branch's policy pack here: a pull request cannot weaken the pack that judges it.
+BASE_BRANCH = "base-branch"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -144,7 +146,7 @@ def test_preview_runs_pulumi_preview_with_the_policy_pack(pull_request: dict[str
     assert job["needs"] == "test"
     pulumi = step_using(job, "pulumi/actions")["with"]
     assert pulumi["command"] == "preview" and pulumi["comment-on-pr"] is True
-    assert pulumi["policyPacks"] == "policy" and pulumi["work-dir"] == "."
+    assert pulumi["policyPacks"] == f"{BASE_BRANCH}/policy" and pulumi["work-dir"] == "."
     assert "matrix.stack" in pulumi["stack-name"]
     assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
 
@@ -163,9 +165,30 @@ def preview_policy_pack_configs(pull_request: dict[str, Any]) -> dict[str, str]:
 def test_only_production_previews_pass_the_production_policy_config(pull_request: dict[str, Any]) -> None:
     pulumi = step_using(pull_request["jobs"]["preview"], "pulumi/actions")["with"]
     assert pulumi["policyPackConfigs"] == "${{ matrix.policy-pack-config }}"
-    expected = {stack: PRODUCTION_CONFIG if stack in PRODUCTION_STACKS else "" for stack in STACKS}
+    production = f"{BASE_BRANCH}/{PRODUCTION_CONFIG}"
+    expected = {stack: production if stack in PRODUCTION_STACKS else "" for stack in STACKS}
     assert preview_policy_pack_configs(pull_request) == expected
     assert (ROOT / PRODUCTION_CONFIG).is_file()
+
+
+def test_preview_takes_the_policy_pack_and_its_config_from_the_base_branch(pull_request: dict[str, Any]) -> None:
+    """A second checkout of the base ref, beside the pull request's: the pack, its config and its dependencies all
+    come from there; nothing of the pull request's policy/ is used."""
+    job = pull_request["jobs"]["preview"]
+    (base,) = [s for s in steps(job) if s.get("with", {}).get("path") == BASE_BRANCH]
+    assert base["uses"].startswith("actions/checkout@")
+    assert base["with"] == {
+        "ref": "${{ github.event.pull_request.base.sha }}",
+        "path": BASE_BRANCH,
+        "sparse-checkout": "policy",
+        "persist-credentials": False,
+    }
+    pulumi = index_of(job, lambda s: s.get("uses", "").startswith("pulumi/actions@"))
+    install = index_of(job, lambda s: f"-r {BASE_BRANCH}/policy/requirements.txt" in s.get("run", ""))
+    assert steps(job).index(base) < install < pulumi
+    assert f"python -m venv {BASE_BRANCH}/policy/.venv" in steps(job)[install]["run"]
+    text = yaml.safe_dump(job)
+    assert not re.search(r"(?<![\w/-])policy/", text.replace(f"{BASE_BRANCH}/policy/", "")), "the PR's own policy/"
 
 
 def test_preview_skips_forks_and_uses_a_preview_environment(pull_request: dict[str, Any]) -> None:
@@ -316,7 +339,7 @@ def test_credentials_come_from_oidc_then_kubeconfig_then_pulumi(
         credentials = step_using(job, "aws-actions/configure-aws-credentials")["with"]
         assert credentials["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
         assert credentials["aws-region"] == "${{ steps.stack.outputs.region }}"
-        install = index_of(job, lambda s: "-r policy/requirements.txt" in s.get("run", ""))
+        install = index_of(job, lambda s: "policy/requirements.txt" in s.get("run", ""))
         region = index_of(job, lambda s: s.get("id") == "stack")
         assume = index_of(job, lambda s: s.get("uses", "").startswith("aws-actions/"))
         kubeconfig = index_of(job, lambda s: "aws eks update-kubeconfig" in s.get("run", ""))
