@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from test_policy_support import MANDATORY, added, findings, one, planned, preview, rules
 
-from components.model import API_VERSIONS
-from components.settings import ACCESS_MODES, EXTERNAL_SECRET_API_VERSIONS, TOKEN_REFRESH_METHODS
+from components.model import ACCESS_MODES, API_VERSIONS, EXTERNAL_SECRET_API_VERSIONS, REFRESH_METHODS
 from tools.offline import ProgramRun, run_program
 
 ECR_READ_ONLY_ARN = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
@@ -90,11 +89,16 @@ def program_configs() -> list[tuple[str, dict[str, Any]]]:
         "irsa-create": {"mode": "irsa", "clusterName": "spin", "serviceAccount": {"name": "cd", "create": True}},
         "pod-identity": {"mode": "pod-identity", "clusterName": "spin", "serviceAccount": {"name": "cd"}},
         "node-role": {"mode": "node-role", "nodeRoleName": "nodes"},
+        "existing-role": {
+            "mode": "existing-role",
+            "roleArn": "arn:aws:iam::111122223333:role/ecr",
+            "serviceAccount": {"name": "cd"},
+        },
     }
     assert {a["mode"] for a in accesses.values()} == set(ACCESS_MODES), "a new access mode: list it here"
     configs = []
     for (access_name, access), method, api_version, eso_api_version in itertools.product(
-        accesses.items(), TOKEN_REFRESH_METHODS, API_VERSIONS, EXTERNAL_SECRET_API_VERSIONS
+        accesses.items(), REFRESH_METHODS, API_VERSIONS, EXTERNAL_SECRET_API_VERSIONS
     ):
         if method != "external-secrets" and eso_api_version != EXTERNAL_SECRET_API_VERSIONS[0]:
             continue
@@ -109,10 +113,9 @@ def program_configs() -> list[tuple[str, dict[str, Any]]]:
             "spinnaker-ecr:registries": [{"name": "ecr", "accountId": "111122223333", "region": "us-east-1"}],
         }
         if method == "external-secrets":
-            external: dict[str, Any] = {"apiVersion": eso_api_version}
-            if access["mode"] != "irsa":
-                external["auth"] = {"secretRef": {"accessKeyIDSecretRef": {"name": "k", "key": "id"}}}
-            config["spinnaker-ecr:externalSecrets"] = external
+            token_refresh["apiVersion"] = eso_api_version
+            if access["mode"] in ("node-role", "pod-identity"):
+                token_refresh["auth"] = {"secretRef": {"accessKeyIDSecretRef": {"name": "k", "key": "id"}}}
         configs.append((f"{access_name}-{method}-{api_version}-{eso_api_version}", config))
     return configs
 

@@ -98,10 +98,10 @@ VARIANTS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "external-secrets": (with_config("staging", tokenRefresh={"method": "external-secrets", "image": None}), "staging"),
     "external-secrets-v1beta1": (
-        {
-            **with_config("staging", tokenRefresh={"method": "external-secrets", "image": None}),
-            "spinnaker-ecr:externalSecrets": {"apiVersion": "external-secrets.io/v1beta1"},
-        },
+        with_config(
+            "staging",
+            tokenRefresh={"method": "external-secrets", "image": None, "apiVersion": "external-secrets.io/v1beta1"},
+        ),
         "staging",
     ),
     "own-password-account": (
