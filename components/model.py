@@ -488,6 +488,14 @@ TagKey = Annotated[str, BeforeValidator(_tag_key), WithJsonSchema({"type": "stri
 TagValue = Annotated[str, BeforeValidator(_tag_value), WithJsonSchema({"type": "string", "maxLength": 256})]
 
 
+class Deploy(Model):
+    """How the workflows treat this stack: where it comes in the deploy order, and whether it is production (the
+    policy pack's advisory rules become mandatory). The program itself only reads it."""
+
+    order: PositiveInt = Field(100, description="deploy order: lower first; equal orders go by stack name")
+    production: Boolean = False
+
+
 class StackConfig(Model):
     """Every `spinnaker-ecr:<key>` of a stack file."""
 
@@ -496,6 +504,7 @@ class StackConfig(Model):
     token_refresh: TokenRefresh = Field(alias="tokenRefresh")
     registries: tuple[Registry, ...] = Field(min_length=1)
     tags: dict[TagKey, TagValue] = {}
+    deploy: Deploy = Deploy()
 
 
 @dataclass(frozen=True)
@@ -509,6 +518,7 @@ class Settings:
     token_refresh: SidecarMethod | PasswordCommandMethod | ExternalSecretsMethod
     registries: tuple[Registry, ...]
     tags: Mapping[str, str]
+    deploy: Deploy
 
 
 def is_legacy_image(image: str) -> bool:

@@ -354,7 +354,7 @@ def settings_problems(config: dict[str, Any], **context: Any) -> list[str]:
         (
             {"registry": []},
             "spinnaker-ecr:registry: [] is not a known key (known: access, spinnaker, tokenRefresh, registries, "
-            "tags); did you mean registries?",
+            "tags, deploy); did you mean registries?",
         ),
         (
             {"tokenRefresh": {"intervall": "1h"}},
