@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.environments import Environment, environments
+from tools.environments import PLACEHOLDER_DIGEST, Environment, environments
 from tools.stack_files import STACKS_DIR, stack_config, stack_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def all_workflows() -> list[Path]:
 
 
 def test_the_workflows_exist_and_parse() -> None:
-    assert [p.name for p in all_workflows()] == ["deploy.yml", "pull-request.yml", "pulumi-up.yml"]
+    assert [p.name for p in all_workflows()] == ["deploy.yml", "pull-request.yml", "pulumi-up.yml", "sidecar-image.yml"]
     for path in all_workflows():
         workflow = yaml.safe_load(path.read_text())
         assert workflow["name"] and triggers(workflow) and workflow["jobs"], path.name
@@ -116,11 +116,14 @@ def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None
             assert PINNED.match(line), f"{path.name}: not pinned to a 40-hex commit with a '# vX.Y.Z' comment: {line}"
 
 
-def test_dependabot_keeps_the_pinned_actions_current() -> None:
+def test_dependabot_keeps_the_pinned_actions_and_the_sidecar_base_image_current() -> None:
     config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     assert config["version"] == 2
-    (actions,) = [u for u in config["updates"] if u["package-ecosystem"] == "github-actions"]
-    assert actions["directory"] == "/" and actions["schedule"]["interval"] == "weekly"
+    updates = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(updates) == {"github-actions", "docker"}
+    assert updates["github-actions"]["directory"] == "/" and updates["docker"]["directory"] == "/sidecar"
+    assert all(update["schedule"]["interval"] == "weekly" for update in updates.values())
+    assert (ROOT / "sidecar" / "Dockerfile").is_file()
 
 
 def test_each_action_is_pinned_to_one_commit_everywhere() -> None:
@@ -164,8 +167,12 @@ def test_permissions_are_empty_at_the_top_and_granted_per_job(path: Path) -> Non
 
 
 def test_no_long_lived_aws_keys() -> None:
+    """No AWS key reaches a workflow: roles come through OIDC. The one exception is the sidecar image's run against
+    the local ECR stub, which passes literal dummy keys (tests/test_workflow_sidecar_image.py)."""
     for path in all_workflows():
         text = path.read_text()
+        if path.name == "sidecar-image.yml":
+            text = text.replace("--env AWS_ACCESS_KEY_ID=stub --env AWS_SECRET_ACCESS_KEY=stub", "")
         for key in ("aws-access-key-id", "aws-secret-access-key", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             assert key not in text, f"{path.name} uses {key}"
 
@@ -247,10 +254,24 @@ def test_the_pull_request_keeps_the_base_branchs_production_stacks(
     assert all(e["production"] for e in listed)
 
 
-def test_the_deploy_matrix_is_every_stack_file_in_deploy_order(deploy: dict[str, Any], tmp_path: Path) -> None:
+def test_the_deploy_matrix_refuses_the_placeholder_image(deploy: dict[str, Any], tmp_path: Path) -> None:
+    """deploy.yml's `stacks` step with the stack files as they are: it lists them when none still names the
+    examples' placeholder image, and otherwise stops, naming each that does."""
+    assert "--refuse-placeholder-images" in stacks_step(deploy)["run"]
     output = tmp_path / "output"
-    run_step(stacks_step(deploy)["run"], ROOT, {}, output)
-    assert json.loads(outputs(output)["environments"]) == [asdict(e) for e in ENVIRONMENTS]
+    result = run_step(stacks_step(deploy)["run"], ROOT, {}, output, check=False)
+    placeholders = [
+        stack
+        for stack in STACKS
+        if str(stack_config(stack).get("spinnaker-ecr:tokenRefresh", {}).get("image", "")).endswith(PLACEHOLDER_DIGEST)
+    ]
+    if placeholders:
+        assert result.returncode != 0 and not output.exists()
+        for stack in placeholders:
+            assert f"stacks/Pulumi.{stack}.yaml" in result.stderr.decode()
+    else:
+        assert result.returncode == 0
+        assert json.loads(outputs(output)["environments"]) == [asdict(e) for e in ENVIRONMENTS]
 
 
 @pytest.mark.parametrize("job", ["render", "preview"])
