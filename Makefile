@@ -48,3 +48,12 @@ e2e-tools:
 # The end-to-end suite: the real CLI and provider against a local API server (builds the tools on first use).
 e2e: e2e-tools $(VENV)/.installed
 	$(PY) -m pytest -q -m e2e
+
+# The token-refresh sidecar's image, with a local Docker and buildx (docs/sidecar-image.md): builds linux/amd64 and
+# linux/arm64 (the result stays in the build cache), then loads this machine's platform as $(SIDECAR_IMAGE) to run.
+# Publishing is the sidecar-image workflow's job.
+SIDECAR_IMAGE ?= ecr-token-refresh:local
+.PHONY: sidecar-image
+sidecar-image:
+	docker buildx build --platform linux/amd64,linux/arm64 sidecar/
+	docker buildx build --load --tag $(SIDECAR_IMAGE) sidecar/
