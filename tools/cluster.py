@@ -202,6 +202,8 @@ def apiserver_command(directory: Path, ports: Ports) -> list[str]:
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
         f"--secure-port={ports.api}",
+        # With a loopback advertise address the default reconciler logs an invalid endpoint every 10 s.
+        "--endpoint-reconciler-type=none",
         f"--cert-dir={directory / 'apiserver-certs'}",
         f"--tls-cert-file={pki / 'server.crt'}",
         f"--tls-private-key-file={pki / 'server.key'}",
