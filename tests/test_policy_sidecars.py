@@ -49,6 +49,7 @@ def prod_with_extra_sidecar(**fields: Any) -> list[Planned]:
         ({"hostPID": True}, "hostPID"),
         # Jackson coerces a non-zero integer to true.
         ({"hostNetwork": 1}, "hostNetwork"),
+        ({"hostIPC": -1}, "hostIPC"),
         ({"securityContext": {"hostIPC": True}}, "hostIPC"),
         ({"dockerImage": "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2"}, "not pinned by digest"),
         ({"dockerImage": "public.ecr.aws/aws-observability/aws-for-fluent-bit@sha256:abc"}, "not pinned by digest"),
