@@ -276,8 +276,13 @@ def _has_wildcard(value: Any) -> bool:
 
 
 def _is_true(value: Any) -> bool:
-    """A flag Halyard reads as true (Jackson takes the string "true" too)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+    """A flag Halyard reads as true: Jackson also coerces the string "true" and a non-zero integer (the engine hands
+    every number over as a float)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    return isinstance(value, str) and value.strip().lower() == "true"
 
 
 def _show(value: Any) -> str:
@@ -452,7 +457,7 @@ def _web_identity_statement_problems(
         problems.append(f"{where}.Action: {_show(statement.get('Action'))} is not only {WEB_IDENTITY_ACTION}")
     if _has_wildcard(statement.get("Principal")) or _has_wildcard(statement.get("Condition")):
         problems.append(f"{where}: has a wildcard ('*' or '?'); an IRSA trust names its service account exactly")
-    issuer = provider.split(":oidc-provider/", 1)[1]
+    issuer = provider.partition(":oidc-provider/")[2]
     condition = statement.get("Condition")
     for operator, keys in condition.items() if isinstance(condition, Mapping) else ():
         for key in keys if isinstance(keys, Mapping) else ():

@@ -361,6 +361,19 @@ def test_an_empty_claim_is_caught(staging: ProgramRun, claim: str) -> None:
     one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), f"needs '{issuer}:{claim}' equal to one")
 
 
+@pytest.mark.parametrize("key", ["NotPrincipal", "NotAction"])
+def test_not_principal_or_not_action_in_an_irsa_trust_is_caught(staging: ProgramRun, key: str) -> None:
+    document, _ = irsa_statement(staging)
+    document["Statement"][0][key] = "*"
+    one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), f"{key} is not allowed in an IRSA trust")
+
+
+def test_a_federated_principal_that_is_not_an_oidc_provider_is_caught(staging: ProgramRun) -> None:
+    document, _ = irsa_statement(staging)
+    document["Statement"][0]["Principal"]["Federated"] = "arn:aws:iam::444455556666:saml-provider/corp"
+    one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), "is not an IAM OIDC provider ARN")
+
+
 def test_no_condition_at_all_is_caught(staging: ProgramRun) -> None:
     document, issuer = irsa_statement(staging)
     del document["Statement"][0]["Condition"]
@@ -382,6 +395,35 @@ def test_any_operator_but_string_equals_on_the_subject_is_caught(staging: Progra
 
 
 # --- pod-identity-trust-only --------------------------------------------------------------------------------------
+
+
+def test_another_service_principal_alone_is_caught(prod: ProgramRun) -> None:
+    document = trust(prod)
+    document["Statement"][0]["Principal"]["Service"] = "ec2.amazonaws.com"
+    one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "ec2.amazonaws.com")
+
+
+def test_a_statement_after_the_irsa_one_is_judged_as_pod_identity(staging: ProgramRun) -> None:
+    document, _ = irsa_statement(staging)
+    document["Statement"].append({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
+    one_finding(rules.pod_identity_trust_only(ROLE, with_trust(document)), "Statement[1].Principal")
+
+
+def test_an_irsa_statement_after_the_pod_identity_one_is_judged(prod: ProgramRun, staging: ProgramRun) -> None:
+    document = trust(prod)
+    irsa, _ = irsa_statement(staging)
+    irsa["Statement"][0]["Condition"]["StringEquals"] = {}
+    document["Statement"].append(irsa["Statement"][0])
+    messages = rules.irsa_trust_scoped(ROLE, with_trust(document))
+    assert messages and all("Statement[1]" in m for m in messages), messages
+
+
+def test_a_federated_principal_with_another_action_is_an_irsa_trust(staging: ProgramRun) -> None:
+    """The principal alone makes the statement IRSA's: its action must then be AssumeRoleWithWebIdentity."""
+    document, _ = irsa_statement(staging)
+    document["Statement"][0]["Action"] = "sts:AssumeRole"
+    one_finding(rules.irsa_trust_scoped(ROLE, with_trust(document)), ".Action", "'sts:AssumeRole' is not only")
+    assert rules.pod_identity_trust_only(ROLE, with_trust(document)) == []
 
 
 def test_another_service_principal_is_caught(prod: ProgramRun) -> None:
@@ -424,6 +466,8 @@ def test_an_action_that_is_not_a_name_is_caught_with_the_rules_message(prod: Pro
 def test_deny_statements_are_not_trust(prod: ProgramRun) -> None:
     document = trust(prod)
     document["Statement"].append({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
+    # IAM knows Allow and Deny only; a statement with any other Effect allows nothing.
+    document["Statement"].append({"Effect": "", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
     assert rules.pod_identity_trust_only(ROLE, with_trust(document)) == []
 
 
@@ -455,13 +499,15 @@ def test_the_legacy_image_with_irsa_or_pod_identity_is_caught(
 def test_the_legacy_image_is_caught_from_the_service_account_annotation_alone(staging: ProgramRun) -> None:
     without_role = [r for r in stack_resources(staging) if r.type != ROLE]
     (violation,) = rules.no_legacy_image_with_workload_identity(with_image(without_role, LEGACY_IMAGE))
-    assert "IRSA service account annotation" in violation.message
+    assert "IRSA service account annotation on spinnaker-ecr-clouddriver-sa-patch" in violation.message
 
 
 def test_the_legacy_image_is_caught_when_a_pod_identity_association_joins_a_node_role_stack(dev: ProgramRun) -> None:
     resources = stack_resources(dev)
     assert rules.no_legacy_image_with_workload_identity(resources) == [], "dev runs the legacy image on the node role"
-    association = rules.Resource(rules.POD_IDENTITY_ASSOCIATION, {"serviceAccount": "x"}, "urn:x", "assoc")
+    # Built, not the constant: the engine's type string is another object with the same value.
+    association_type = "".join(["aws:eks/podIdentityAssociation", ":PodIdentityAssociation"])
+    association = rules.Resource(association_type, {"serviceAccount": "x"}, "urn:x", "assoc")
     (violation,) = rules.no_legacy_image_with_workload_identity([*resources, association])
     assert "Pod Identity association assoc" in violation.message
 
@@ -477,11 +523,13 @@ def test_the_legacy_image_is_recognised_by_any_tag_or_digest() -> None:
         "quay.io/skuid/ecr-token-refresh@" + DIGEST,
         "quay.io:443/skuid/ecr-token-refresh:latest",
         "quay.io:443/skuid/ecr-token-refresh",
+        "skuid/ecr-token-refresh:latest",
         "mirror.example:5000/skuid/ecr-token-refresh:1@" + DIGEST,
     ):
         assert rules.is_legacy_image(image), image
     assert not rules.is_legacy_image("ghcr.io/example/skuid-ecr-token-refresh:1")
     assert not rules.is_legacy_image("quay.io:443/skuid/ecr-token-refresh-fork:latest")
+    assert not rules.is_legacy_image("ubuntu:22.04"), "a name that sorts after skuid/... is still another image"
 
 
 def test_the_legacy_image_is_caught_from_the_roles_trust_alone(staging: ProgramRun) -> None:
@@ -574,6 +622,21 @@ def test_an_account_without_a_password_file_does_not_end_the_check(prod: Program
     one_finding(rules.password_files_under_mount(spinnaker_patch(prod).type, props), "accounts[1] 'ecr-prod-use1'")
 
 
+def test_an_account_in_config_providers_gets_only_the_halyard_finding(dev: ProgramRun) -> None:
+    props = copy.deepcopy(spinnaker_patch(dev).inputs)
+    legacy = {"name": "old", "address": "https://index.docker.io", "passwordFile": "/tmp/old.pass"}
+    spinnaker_config(props)["config"]["providers"] = {"dockerRegistry": {"accounts": [legacy]}}
+    one_finding(rules.password_files_under_mount(spinnaker_patch(dev).type, props), "config.providers", "Halyard")
+
+
+def test_a_sidecar_of_another_service_listed_first_hides_nothing(prod: ProgramRun) -> None:
+    props = copy.deepcopy(spinnaker_patch(prod).inputs)
+    sidecars = spinnaker_config(props)["config"]["deploymentEnvironment"]["sidecars"]
+    reordered = {"spin-echo": [{"name": "token-refresh", "mountPath": "/elsewhere"}], **sidecars}
+    spinnaker_config(props)["config"]["deploymentEnvironment"]["sidecars"] = reordered
+    assert rules.password_files_under_mount(spinnaker_patch(prod).type, props) == []
+
+
 def test_a_password_file_in_config_providers_is_caught(dev: ProgramRun) -> None:
     props = copy.deepcopy(spinnaker_patch(dev).inputs)
     spinnaker_config(props)["config"]["providers"] = {"dockerRegistry": {"accounts": copy.deepcopy(accounts(props))}}
@@ -638,6 +701,12 @@ def test_only_ascii_digits_make_a_go_duration(interval: str) -> None:
 @pytest.mark.parametrize("interval", ["11h59m", "1h30m", "30m", "1.5h"])
 def test_intervals_under_12h_pass(dev: ProgramRun, interval: str) -> None:
     props = config_map_with(dev, lambda d: d.update(interval=interval))
+    assert rules.refresh_interval_under_token_lifetime(CONFIG_MAP, props) == []
+
+
+def test_a_config_yaml_that_yaml_cannot_build_is_not_judged() -> None:
+    """PyYAML raises ValueError, not YAMLError, for an impossible date."""
+    props = {"data": {"config.yaml": "interval: 2001-13-45\nregistries: []\n"}}
     assert rules.refresh_interval_under_token_lifetime(CONFIG_MAP, props) == []
 
 
@@ -831,8 +900,9 @@ def test_a_role_arriving_through_the_analyzer_is_judged_as_a_role(staging: Progr
     """The engine's type string is a new object: the rules compare types by value."""
     props = copy.deepcopy(role(staging).inputs)
     props["managedPolicyArns"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    props["inlinePolicies"] = [{"name": "extra", "policy": "{}"}]
     found = analyze(configured_analyzer({}), "".join(["aws:iam/role", ":Role"]), props)
-    assert [d.policyName for d in found] == ["ecr-read-only-managed-policy"], found
+    assert [d.policyName for d in found] == ["ecr-read-only-managed-policy"] * 2, found
 
 
 def test_the_wrapped_policy_reports_the_rules_message(dev: ProgramRun) -> None:

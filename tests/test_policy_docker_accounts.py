@@ -126,6 +126,28 @@ def test_aws_cn_registries_are_under_amazonaws_com_cn() -> None:
     one(preview(edited(resources, is_spinnaker_patch, change)), TOKEN, MANDATORY, "amazonaws.com.cn")
 
 
+def test_a_config_yaml_registry_without_a_valid_region_feeds_no_address(stack_runs: dict[str, ProgramRun]) -> None:
+    def change(props: dict[str, Any]) -> None:
+        props["data"]["config.yaml"] = props["data"]["config.yaml"].replace("region: us-east-1", "region: attacker")
+
+    found = preview(edited(planned(stack_runs["dev"]), of_type(rules.CONFIG_MAP), change))
+    one(found, TOKEN, MANDATORY, "region 'attacker' is not an AWS region", "'ecr-dev'")
+
+
+def test_a_relative_password_file_is_no_token_file(stack_runs: dict[str, ProgramRun]) -> None:
+    """The sidecar and clouddriver resolve it in different containers: it is not the token clouddriver reads."""
+
+    def config_map(props: dict[str, Any]) -> None:
+        props["data"]["config.yaml"] = props["data"]["config.yaml"].replace("/etc/passwords/ecr-dev.pass", "ecr.pass")
+
+    def patch(props: dict[str, Any]) -> None:
+        accounts(props)[0].update(passwordFile="ecr.pass", address=ATTACKER)
+
+    resources = edited(planned(stack_runs["dev"]), of_type(rules.CONFIG_MAP), config_map)
+    found = preview(edited(resources, is_spinnaker_patch, patch))
+    assert findings(found, TOKEN) == [] and findings(found, UNDER_MOUNT), found
+
+
 def test_a_config_yaml_registry_without_a_valid_id_feeds_no_address(stack_runs: dict[str, ProgramRun]) -> None:
     def change(props: dict[str, Any]) -> None:
         props["data"]["config.yaml"] = props["data"]["config.yaml"].replace('"111122223333"', "111122223333")
@@ -270,16 +292,41 @@ def test_a_secret_from_another_generator_holds_no_ecr_token() -> None:
     assert findings(found, TOKEN) == [], found
 
 
-def test_the_ecr_generator_counts_wherever_it_is_in_data_from() -> None:
-    def other_generator_first(props: dict[str, Any]) -> None:
-        if "dataFrom" in props.get("spec", {}):
-            ecr = props["spec"]["dataFrom"][0]
-            other = {"sourceRef": {"generatorRef": {**ecr["sourceRef"]["generatorRef"], "kind": "Password"}}}
-            props["spec"]["dataFrom"].insert(0, other)
+@pytest.mark.parametrize("kind", ["ACRAccessToken", "Password"])
+@pytest.mark.parametrize("position", [0, 1])
+def test_only_the_ecr_generator_of_data_from_counts(kind: str, position: int) -> None:
+    """Another generator beside it, before or after, changes nothing: its kind sorts before or after ECR's."""
 
-    resources = edited(planned(external_secrets_run()), is_eso, other_generator_first)
+    def another_generator(props: dict[str, Any]) -> None:
+        if "dataFrom" in props.get("spec", {}):
+            other = {"sourceRef": {"generatorRef": {"kind": kind, "name": "other"}}}
+            props["spec"]["dataFrom"].insert(position, other)
+
+    resources = edited(planned(external_secrets_run()), is_eso, another_generator)
     found = preview(edited(resources, is_spinnaker_patch, with_account(thief("/etc/ecr/eu-west-1/password"))))
-    one(found, TOKEN, MANDATORY, "'mirror'", "spec.dataFrom[1]")
+    ecr = 1 - position
+    one(found, TOKEN, MANDATORY, "'mirror'", f"spec.dataFrom[{ecr}]", "it must be exactly https://<12-digit")
+
+
+def test_an_external_secret_without_a_name_before_ours_changes_nothing() -> None:
+    resources = planned(external_secrets_run())
+    unnamed = Planned("kubernetes:external-secrets.io/v1:ExternalSecret", "unnamed", "urn:unnamed", {}, {"spec": {}})
+    resources = edited([unnamed, *resources], is_spinnaker_patch, with_account(thief("/etc/ecr/eu-west-1/password")))
+    one(preview(resources), TOKEN, MANDATORY, "'mirror'")
+
+
+def test_the_secret_is_named_by_the_target_before_the_external_secret() -> None:
+    def rename(props: dict[str, Any]) -> None:
+        if "target" in props.get("spec", {}):
+            props["spec"]["target"]["name"] = "renamed"
+        if "service-settings" in props.get("spec", {}).get("spinnakerConfig", {}):
+            for settings in spinnaker_config(props)["service-settings"].values():
+                for volume in settings["kubernetes"]["volumes"]:
+                    volume["id"] = "renamed"
+            accounts(props).append(thief("/etc/ecr/eu-west-1/password"))
+
+    found = preview(edited(planned(external_secrets_run()), lambda r: True, rename))
+    one(found, TOKEN, MANDATORY, "'mirror'")
 
 
 def test_a_config_map_volume_named_like_the_secret_holds_no_token() -> None:
@@ -310,7 +357,11 @@ def test_every_clouddriver_profile_is_checked_for_its_password_files(
     one(found, UNDER_MOUNT, MANDATORY, f"profiles.{profile}.dockerRegistry.accounts[0] 'elsewhere'")
 
 
-def test_profiles_of_other_services_are_not_clouddriver_accounts(stack_runs: dict[str, ProgramRun]) -> None:
+@pytest.mark.parametrize("service", ["igor", "bakery"])
+def test_profiles_of_other_services_are_not_clouddriver_accounts(
+    stack_runs: dict[str, ProgramRun], service: str
+) -> None:
+    """Their pods have no token-refresh mount; `bakery` sorts before clouddriver, `igor` after."""
     account = {"name": "elsewhere", "address": ATTACKER, "passwordFile": "/etc/passwords/ecr-staging.pass"}
-    found = preview(edited(planned(stack_runs["staging"]), is_spinnaker_patch, with_account(account, "igor")))
+    found = preview(edited(planned(stack_runs["staging"]), is_spinnaker_patch, with_account(account, service)))
     assert [d for d in found if d.level == MANDATORY] == [], found

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from test_policy_support import (
     MANDATORY,
+    UNKNOWN,
     Planned,
     added,
     edited,
@@ -46,6 +47,34 @@ def test_an_association_naming_another_role_is_refused(stack_runs: dict[str, Pro
     resources = edited(prod(stack_runs), of_type(association), lambda p: p.update({key: OTHER_ROLE}))
     found = one(preview(resources), BINDING, MANDATORY, key, OTHER_ROLE, "'spinnaker-ecr-access-pod-identity'")
     assert found.urn.endswith("::spinnaker-ecr-access-pod-identity")
+
+
+def test_every_binding_is_checked(stack_runs: dict[str, ProgramRun]) -> None:
+    association = rules.POD_IDENTITY_ASSOCIATION
+    change = {"roleArn": OTHER_ROLE, "targetRoleArn": OTHER_ROLE}
+    resources = edited(prod(stack_runs), of_type(association), lambda p: p.update(change))
+    assert [d.message.rsplit("\n", 1)[1].split(" of ")[0] for d in findings(preview(resources), BINDING)] == [
+        "roleArn",
+        "targetRoleArn",
+    ]
+
+
+def test_a_binding_after_one_traced_to_the_role_is_checked(stack_runs: dict[str, ProgramRun]) -> None:
+    """roleArn is unknown and computed from the role (it passes), targetRoleArn names another role."""
+    association = rules.POD_IDENTITY_ASSOCIATION
+    change = {"roleArn": UNKNOWN, "targetRoleArn": OTHER_ROLE}
+    resources = edited(prod(stack_runs), of_type(association), lambda p: p.update(change))
+    one(preview(resources), BINDING, MANDATORY, "targetRoleArn")
+
+
+def test_a_known_binding_traced_to_a_role_whose_arn_is_unknown_passes(stack_runs: dict[str, ProgramRun]) -> None:
+    """The engine resolved the association's value from the role's inputs while the role's own ARN output is still
+    unknown: the value is computed from the role alone, so it is the role's."""
+    resources = prod(stack_runs)
+    for resource in resources:
+        if resource.type == rules.ROLE:
+            resource.outputs["arn"] = UNKNOWN
+    assert findings(preview(resources, production_config()), BINDING) == []
 
 
 def test_a_second_association_is_refused(stack_runs: dict[str, ProgramRun]) -> None:
@@ -117,7 +146,13 @@ def test_without_a_role_one_configured_role_passes(stack_runs: dict[str, Program
 def test_without_a_role_two_different_roles_are_refused(stack_runs: dict[str, ProgramRun]) -> None:
     props = {"metadata": {"name": "other", "annotations": {rules.IRSA_ROLE_ANNOTATION: OTHER_ROLE}}}
     found = preview(added(existing_role(stack_runs), SA_PATCH, "other-sa", props))
-    one(found, BINDING, MANDATORY, "2 different roles", EXISTING_ROLE, OTHER_ROLE)
+    assert one(found, BINDING, MANDATORY, "2 different roles", EXISTING_ROLE, OTHER_ROLE).urn.endswith("::other-sa")
+
+
+def test_without_a_role_an_unknown_binding_cannot_be_checked(stack_runs: dict[str, ProgramRun]) -> None:
+    found = preview(existing_role(stack_runs, UNKNOWN), production_config())
+    assert findings(found, BINDING) == []
+    one(found, "stack-checks-see-known-values", MANDATORY, "nothing to trace it to")
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,9 @@ def prod_with_extra_sidecar(**fields: Any) -> list[Planned]:
         ({"securityContext": {"privileged": "true"}}, "privileged"),
         ({"hostNetwork": True}, "hostNetwork"),
         ({"hostPID": True}, "hostPID"),
+        # Jackson coerces a non-zero integer to true.
+        ({"hostNetwork": 1}, "hostNetwork"),
+        ({"hostIPC": -1}, "hostIPC"),
         ({"securityContext": {"hostIPC": True}}, "hostIPC"),
         ({"dockerImage": "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.2"}, "not pinned by digest"),
         ({"dockerImage": "public.ecr.aws/aws-observability/aws-for-fluent-bit@sha256:abc"}, "not pinned by digest"),
@@ -86,6 +89,7 @@ def test_a_sidecar_under_the_ha_key_is_checked(stack_runs: dict[str, ProgramRun]
         # Halyard's Jackson refuses any other string, so only true and "true" make a privileged container.
         {"securityContext": {"privileged": "yes"}},
         {"hostNetwork": False},
+        {"hostNetwork": 0},
     ],
 )
 def test_pinned_unprivileged_extra_sidecars_pass(fields: dict[str, Any]) -> None:

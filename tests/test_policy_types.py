@@ -20,7 +20,8 @@ from test_policy_support import (
     sidecar_lists,
 )
 
-from tools.offline import ProgramRun
+from tools.offline import ProgramRun, run_program
+from tools.stack_files import stack_config
 
 ADMINISTRATOR_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 RESOURCE_RULES = [p for p in rules.POLICIES if p.scope is rules.Scope.RESOURCE and p.rule is not None]
@@ -97,6 +98,12 @@ def broken_stacks(stack_runs: dict[str, ProgramRun]) -> dict[str, list[Planned]]
             prod, lambda r: r.type == association, lambda p: p.update(roleArn="arn:aws:iam::999988887777:role/x")
         ),
     }
+    config = stack_config("staging")
+    config["spinnaker-ecr:tokenRefresh"] = {"method": "external-secrets"}
+    from_secret = {**thief, "passwordFile": "/etc/ecr/eu-west-1/password"}
+    stacks["token-from-a-secret-to-another-host"] = edited(
+        planned(run_program(config, "staging")), is_spinnaker_patch, lambda p: accounts(p).append(from_secret)
+    )
     second = copy.deepcopy(next(r for r in prod if r.type == association))
     second.urn, second.name = second.urn + "-2", "second"
     stacks["two-associations"] = [*prod, second]

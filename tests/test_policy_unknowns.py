@@ -11,6 +11,7 @@ from test_policy_support import (
     MANDATORY,
     UNKNOWN,
     edited,
+    findings,
     is_spinnaker_patch,
     of_type,
     one,
@@ -61,21 +62,27 @@ def test_an_unknown_sidecar_image(stack_runs: dict[str, ProgramRun], config: str
     assert "'spinnaker-ecr-spinnaker-patch'" in pinned[0].message
 
 
+@pytest.mark.parametrize("computed_from", [["config-map"], [], ["role", "config-map"]])
 @pytest.mark.parametrize("config, level", LEVELS)
 def test_an_unknown_binding_not_computed_from_the_stack_role(
-    stack_runs: dict[str, ProgramRun], config: str | None, level: str
+    stack_runs: dict[str, ProgramRun], config: str | None, level: str, computed_from: list[str]
 ) -> None:
-    """The annotation is unknown and computed from something else than the stack's role: nothing to compare."""
+    """The annotation is unknown and computed from something else than the stack's role alone: nothing to
+    compare."""
     resources = planned(stack_runs["staging"])
     (patch,) = [r for r in resources if r.type == "kubernetes:core/v1:ServiceAccountPatch"]
-    config_map = next(r for r in resources if r.type == rules.CONFIG_MAP)
+    urns = {
+        "config-map": next(r for r in resources if r.type == rules.CONFIG_MAP).urn,
+        "role": next(r for r in resources if r.type == rules.ROLE).urn,
+    }
     for props in (patch.inputs, patch.outputs):
         props["metadata"]["annotations"][rules.IRSA_ROLE_ANNOTATION] = UNKNOWN
-    patch.dependencies = [config_map.urn]
+    patch.dependencies = [urns[name] for name in computed_from]
     found = one(preview(resources, config_of(config)), STACK_UNKNOWNS, level)
     assert "workload-identity-names-the-stack-role" in found.message
     assert "metadata.annotations.eks.amazonaws.com/role-arn" in found.message
     assert "'spinnaker-ecr-clouddriver-sa-patch'" in found.message
+    assert ("computed from no resource" in found.message) is (computed_from == [])
 
 
 def test_property_dependencies_decide_over_all_dependencies(stack_runs: dict[str, ProgramRun]) -> None:
@@ -101,6 +108,15 @@ def test_an_unknown_in_a_stack_check_is_reported_against_its_resource(stack_runs
     role = next(r for r in resources if r.type == rules.ROLE)
     found = one(preview(resources), STACK_UNKNOWNS, ADVISORY, "no-legacy-image-with-workload-identity")
     assert found.urn == role.urn and "assumeRolePolicy is not known" in found.message
+
+
+def test_an_unknown_config_yaml_is_reported_against_the_config_map(stack_runs: dict[str, ProgramRun]) -> None:
+    """The role sorts before the ConfigMap: the finding still names the resource whose value is unknown."""
+    resources = planned(stack_runs["staging"])
+    config_map = next(r for r in resources if r.type == rules.CONFIG_MAP)
+    config_map.outputs["data"]["config.yaml"] = UNKNOWN
+    found = findings(preview(resources), STACK_UNKNOWNS)
+    assert found and {d.urn for d in found} == {config_map.urn}, found
 
 
 def test_what_a_rule_could_not_check_is_marked_unknown() -> None:
