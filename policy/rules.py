@@ -22,11 +22,12 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from enum import Enum
 from typing import Any
 
 import yaml
+from ecr_token_refresh import contract
+from ecr_token_refresh.duration import SECOND, parse_go_duration
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -94,14 +95,14 @@ POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 POD_IDENTITY_ACTIONS = frozenset({"sts:AssumeRole", "sts:TagSession"})
 WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
-TOKEN_REFRESH_SIDECAR = "token-refresh"
+TOKEN_REFRESH_SIDECAR = contract.CONTAINER_NAME
 # Sidecar keys that put a sidecar in clouddriver's pods: `clouddriver` matches every HA clouddriver-* service.
 CLOUDDRIVER_SIDECAR_KEYS = ("spin-clouddriver", "clouddriver")
 # service-settings entries of clouddriver's pods: in HA mode each clouddriver-* service has its own.
 CLOUDDRIVER_SERVICES = ("clouddriver", "clouddriver-caching", "clouddriver-rw", "clouddriver-ro", "clouddriver-ro-deck")
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
-TOKEN_LIFETIME = timedelta(hours=12)
+TOKEN_LIFETIME_NANOSECONDS = int(contract.TOKEN_LIFETIME.total_seconds()) * SECOND
 # The key of an ECRAuthorizationToken generator's Secret that holds the token.
 GENERATOR_PASSWORD_KEY = "password"
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")
@@ -694,52 +695,25 @@ def sidecars_unprivileged_and_pinned(resource_type: str, props: Mapping[str, Any
 
 # --- refresh interval ------------------------------------------------------------------------------------------
 
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-# [0-9], not \d: Go reads ASCII digits only, while Python's \d and float() accept any script's digits.
-_GO_TERM = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
-# Go keeps a duration in an int64 of nanoseconds.
-_GO_MAX_SECONDS = (2**63 - 1) / 1e9
-
-
-# replaced by ecr_token_refresh.duration
-def parse_go_duration(text: str) -> timedelta:
-    """Go `time.ParseDuration` (the sidecars) and metav1.Duration (External Secrets) syntax: `30m`, `1h30m`, `0`.
-    Total: anything else, an overflow of Go's int64 nanoseconds included, raises ValueError and nothing else."""
-    if not isinstance(text, str):
-        raise ValueError(f"{text!r} is not a Go duration (not a string)")
-    sign = -1 if text.startswith("-") else 1
-    body = text[1:] if text[:1] in ("+", "-") else text
-    if body == "0":
-        return timedelta(0)
-    seconds, position = 0.0, 0
-    for match in _GO_TERM.finditer(body):
-        if match.start() != position:
-            break
-        seconds += float(match.group(1)) * _GO_UNITS[match.group(2)]
-        position = match.end()
-    if not body or position != len(body):
-        raise ValueError(f"{text!r} is not a Go duration")
-    if seconds > _GO_MAX_SECONDS:
-        raise ValueError(f"{text!r} is not a Go duration: it overflows int64 nanoseconds (about 2562047h)")
-    return timedelta(seconds=sign * seconds)
-
 
 def _interval_problem(where: str, value: Any) -> str | None:
     accepted = "a Go duration above 0 and under 12h, the ECR token lifetime (e.g. 30m)"
     if value is None:
         return f"{where}: is missing; use {accepted}"
+    if not isinstance(value, str):
+        return f"{where}: {_show(value)} is not {accepted}"
     try:
-        duration = parse_go_duration(value)
+        nanoseconds = parse_go_duration(value)
     except ValueError:
         return f"{where}: {_show(value)} is not {accepted}"
-    if not timedelta(0) < duration < TOKEN_LIFETIME:
+    if not 0 < nanoseconds < TOKEN_LIFETIME_NANOSECONDS:
         return f"{where}: {value} is not {accepted}: tokens would expire before the next refresh"
     return None
 
 
 def _token_refresh_config(props: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """A ConfigMap's `config.yaml` when it is the token-refresh one (it lists registries), else None."""
-    text = _get(props, "data", "config.yaml")
+    text = _get(props, "data", contract.CONFIG_KEY)
     if not isinstance(text, str):
         return None
     try:

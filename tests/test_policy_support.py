@@ -19,12 +19,14 @@ from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
+from tools.environments import production_in
 from tools.offline import ProgramRun
+from tools.stack_files import STACKS_DIR
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 # The workflows pass this file to the pack on production stacks (tests/test_workflows.py checks which ones).
 PRODUCTION_CONFIG = POLICY_DIR / "config" / "production.json"
-PRODUCTION_STACKS = ["prod"]
+PRODUCTION_STACKS = sorted(production_in(STACKS_DIR))
 # The CLI runs the pack from policy/, where its modules are top-level ones.
 sys.path.insert(0, str(POLICY_DIR))
 import policies  # noqa: E402

@@ -27,6 +27,7 @@ from test_policy_support import (
     sidecar_lists,
 )
 
+from tests.sidecar.duration_cases import CASES
 from tools.offline import ProgramRun
 
 ECR_READ_ONLY_ARN = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
@@ -54,38 +55,19 @@ def test_an_overflowing_external_secret_interval_is_a_violation(stack_runs: dict
     one(preview(resources), "refresh-interval-under-12h", ADVISORY, "spec.refreshInterval", "99999999999h")
 
 
-# Go's time.ParseDuration: https://pkg.go.dev/time#ParseDuration (cases also in docs/ of the sidecar's parser).
-GO_DURATIONS = {
-    "0": timedelta(0),
-    "-0": timedelta(0),
-    "+0": timedelta(0),
-    "1.h": timedelta(hours=1),
-    ".5h": timedelta(minutes=30),
-    "1h30m": timedelta(minutes=90),
-    "1\u00b5s": timedelta(microseconds=1),
-    "1\u03bcs": timedelta(microseconds=1),
-    "1us": timedelta(microseconds=1),
-    "1000ns": timedelta(microseconds=1),
-    "1ms": timedelta(milliseconds=1),
-    "1.5s": timedelta(seconds=1.5),
-    "-1.5h": -timedelta(minutes=90),
-    "2562047h": timedelta(hours=2562047),
-    "2562047h47m16.5s": timedelta(hours=2562047, minutes=47, seconds=16.5),
-    # Go's largest duration is 2562047h47m16.854775807s.
-    "2562047h47m16s": timedelta(hours=2562047, minutes=47, seconds=16),
-}
-NOT_GO_DURATIONS = ["", "+", "-", ".h", "5", "1d", "1H", "1h ", " 1h", "1h\n", "2562048h", "2562047h47m17s", "1e3h"]
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[repr(text) for text, _ in CASES])
+def test_the_interval_rule_reads_durations_with_the_shared_parser(text: str, expected: int | type[ValueError]) -> None:
+    """The pack takes the sidecar's Go-duration parser and keeps its own range: above 0, under the token lifetime."""
+    problem = rules._interval_problem("interval", text)
+    if expected is ValueError or expected <= 0 or expected >= rules.TOKEN_LIFETIME_NANOSECONDS:
+        assert problem is not None and problem.startswith("interval:"), problem
+    else:
+        assert problem is None
 
 
-@pytest.mark.parametrize("text, expected", GO_DURATIONS.items())
-def test_go_durations_parse(text: str, expected: timedelta) -> None:
-    assert rules.parse_go_duration(text) == expected
-
-
-@pytest.mark.parametrize("text", [*NOT_GO_DURATIONS, None, 30, 1.5, b"1h", ["1h"]])
-def test_the_duration_parser_raises_only_value_error(text: Any) -> None:
-    with pytest.raises(ValueError, match="is not a Go duration"):
-        rules.parse_go_duration(text)
+@pytest.mark.parametrize("value", [None, 30, 1.5, b"1h", ["1h"]])
+def test_the_interval_rule_refuses_what_is_not_text(value: Any) -> None:
+    assert rules._interval_problem("interval", value) is not None
 
 
 def test_a_trailing_newline_does_not_pass_the_ecr_arn(stack_runs: dict[str, ProgramRun]) -> None:

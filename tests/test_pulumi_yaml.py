@@ -280,3 +280,60 @@ def test_the_repositorys_stack_files_load() -> None:
         stack = load_stack_file(path)
         assert "aws:region" in stack.config
         assert all(key.startswith(("aws:", "kubernetes:", "spinnaker-ecr:")) for key in stack.config)
+
+
+# --- writing: what the CLI reads back as written ------------------------------------------------------------------
+
+TRICKY_TEXTS = [
+    "012345678901",
+    "012345670123",
+    "0777",
+    "0o17",
+    "1e3",
+    "1_000",
+    "true",
+    "True",
+    "yes",
+    "on",
+    "~",
+    "",
+    "null",
+    "2001-12-14",
+    ".inf",
+    "-.5",
+    "0x1F",
+    "+1",
+    "plain",
+    "us-east-1",
+    "30m",
+    "a: b",
+    "#x",
+    "- x",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_dumped_text_reads_back_as_the_same_text(text: str) -> None:
+    from tools.pulumi_yaml import dump_yaml
+
+    document = {"config": {"spinnaker-ecr:registries": [{"accountId": text}], "aws:region": text or "x"}}
+    loaded = parse_stack_text(dump_yaml(document), "dumped")
+    assert loaded.config["spinnaker-ecr:registries"] == [{"accountId": text}]
+
+
+@pytest.mark.parametrize(
+    ("text", "stays"),
+    [
+        ("012345678901", False),
+        ("true", False),
+        ("2001-12-14", False),
+        ("~", False),
+        ("us-east-1", True),
+        ("yes", True),
+        ("30m", True),
+    ],
+)
+def test_plain_text_stays_text(text: str, stays: bool) -> None:
+    from tools.pulumi_yaml import plain_text_stays_text
+
+    assert plain_text_stays_text(text) is stays

@@ -322,7 +322,7 @@ def test_preview_takes_the_policy_pack_and_its_config_from_the_base_branch(pull_
     assert base["with"] == {
         "ref": "${{ github.event.pull_request.base.sha }}",
         "path": BASE_BRANCH,
-        "sparse-checkout": "policy",
+        "sparse-checkout": "policy\nsidecar\n",
         "persist-credentials": False,
     }
     pulumi = index_of(job, lambda s: s.get("uses", "").startswith("pulumi/actions@"))

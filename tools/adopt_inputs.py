@@ -9,7 +9,6 @@ migration steps.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from ecr_token_refresh.config import ConfigError, parse
 from components.model import API_VERSIONS
 from components.partitions import region_problem
 from components.spinnaker_spec import clouddriver_service_names
+from tools.pulumi_yaml import plain_text_stays_text
 
 MISSING = object()
 Path_ = tuple[str | int, ...]
@@ -35,15 +35,6 @@ SERVICE_SETTINGS: Path_ = ("spec", "spinnakerConfig", "service-settings")
 # Halyard's lookup: the service name first, then the base name; HA services (spin-clouddriver-caching, ...) only
 # match the base name.
 SIDECAR_KEYS = {False: ("spin-clouddriver", "clouddriver"), True: ("clouddriver",)}
-# Go's YAML (the legacy sidecar, the Pulumi CLI) reads these plain scalars as numbers, PyYAML as text.
-GO_YAML_NUMBER = re.compile(
-    r"[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|\.(inf|Inf|INF))"
-    r"|\.(nan|NaN|NAN)"
-)
-
-
-def is_go_yaml_number(text: str) -> bool:
-    return GO_YAML_NUMBER.fullmatch(text.replace("_", "")) is not None
 
 
 def key_of(path: Path_) -> str:
@@ -344,7 +335,7 @@ def _unquoted_registry_ids(text: str) -> dict[int, str]:
     found = {}
     for index, item in enumerate(registries.value):
         node = _mapping_value(item, "registryId")
-        if isinstance(node, yaml.ScalarNode) and node.style is None and is_go_yaml_number(node.value):
+        if isinstance(node, yaml.ScalarNode) and node.style is None and not plain_text_stays_text(node.value):
             found[index] = node.value
     return found
 

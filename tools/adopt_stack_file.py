@@ -15,8 +15,9 @@ import yaml
 
 from components.model import ACCESS_MODES, PROJECT, AccessMode, is_legacy_image
 from components.settings import SettingsError, parse_settings
-from tools.adopt_inputs import AdoptError, is_go_yaml_number
+from tools.adopt_inputs import AdoptError
 from tools.adopt_join import Adoption, registry_entry
+from tools.pulumi_yaml import StackFileDumper
 from tools.stack_schema import SCHEMA_LINE
 
 # Only for the settings check of the adopted file; never written (adopt cannot know how clouddriver reaches AWS).
@@ -63,26 +64,8 @@ def stack_config(adoption: Adoption, *, patch_force: bool) -> tuple[dict[str, An
     return config, sources
 
 
-class _StackFileDumper(yaml.SafeDumper):
-    """Block style, lists indented under their key, no anchors; text that Go's YAML (the Pulumi CLI) would read as a
-    number is double-quoted (PyYAML alone leaves `012345678901` plain)."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        return super().increase_indent(flow, False)
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if is_go_yaml_number(value) else None)
-
-
-_StackFileDumper.add_representer(str, _represent_str)
-
-
 def _dump(key: str, value: Any) -> list[str]:
-    text = yaml.dump({key: value}, Dumper=_StackFileDumper, sort_keys=False, allow_unicode=True, width=4096)
+    text = yaml.dump({key: value}, Dumper=StackFileDumper, sort_keys=False, allow_unicode=True, width=4096)
     return ["  " + line for line in text.splitlines()]
 
 

@@ -41,6 +41,7 @@ class Registered:
     outputs: dict[str, Any]
     dependencies: list[str]
     retain_on_delete: bool
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,6 +122,9 @@ class RecordingMonitor(MockMonitor):
                     outputs=dict(self.resources[response.urn].state),
                     dependencies=list(request.dependencies),
                     retain_on_delete=bool(request.retainOnDelete),
+                    property_dependencies={
+                        key: list(value.urns) for key, value in request.propertyDependencies.items()
+                    },
                 )
             )
         return response

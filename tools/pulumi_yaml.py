@@ -61,6 +61,37 @@ def parse_stack_text(text: str, source: str, *, project: str | None = None) -> "
     return _Loader(source, text, project or project_name()).load(_compose_first_document(text, source))
 
 
+def plain_text_stays_text(text: str) -> bool:
+    """Whether the plain (unquoted) scalar `text` reads back as this very string under the CLI's rules: not for
+    `012345678901` (a number), `true`, `~` or `2001-12-14` (a time)."""
+    tag, _ = _resolve_text(text, "")
+    return tag == _STR
+
+
+class StackFileDumper(yaml.SafeDumper):
+    """Writes config that the CLI reads back as written: block style, lists indented under their key, no anchors,
+    and double quotes on any text Go's YAML would read as something else (PyYAML alone leaves `012345678901` plain)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None if plain_text_stays_text(value) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+StackFileDumper.add_representer(str, _represent_text)
+
+
+def dump_yaml(document: Any) -> str:
+    """`document` as stack-file YAML that load_stack_file reads back to the same values."""
+    return yaml.dump(document, Dumper=StackFileDumper, sort_keys=False, allow_unicode=True, width=4096)
+
+
 @dataclass(frozen=True)
 class StackFile:
     """One stack file as the CLI reads it.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tools.pulumi_yaml import dump_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = ROOT / ".e2e" / "bin"
@@ -35,17 +35,6 @@ TOOLS = (
 PROGRAM = ("__main__.py", "components", "sidecar", "Pulumi.yaml")
 PASSPHRASE = "spinnaker-ecr-e2e"
 SCHEMA_LINE = "# yaml-language-server: $schema=stack-file.schema.json"
-
-
-class _QuotingDumper(yaml.SafeDumper):
-    """Double-quotes digit strings: PyYAML leaves `012345678901` bare, which the CLI's YAML 1.2 reads as a number."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if value.isdigit() else None)
-
-
-_QuotingDumper.add_representer(str, _represent_str)
 
 
 def missing_tools() -> list[str]:
@@ -104,7 +93,7 @@ class PulumiProject:
         return self.directory / "stacks" / f"Pulumi.{self.stack}.yaml"
 
     def write_config(self, config: Mapping[str, Any]) -> None:
-        text = yaml.dump({"config": dict(config)}, Dumper=_QuotingDumper, sort_keys=False, default_flow_style=False)
+        text = dump_yaml({"config": dict(config)})
         self.write_stack_text(f"{SCHEMA_LINE}\n{text}")
 
     def write_stack_text(self, text: str) -> None:

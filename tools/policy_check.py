@@ -1,0 +1,83 @@
+"""The policy pack's rules, run by the render on what it rendered: the same rules (policy/rules.py) and the same
+policy config documents (`--policy-config policy/config/production.json`) a `pulumi preview --policy-pack` uses.
+
+The pack runs on its own in the CLI with policy/ as its root, where `rules` is a top-level module; here it is
+loaded from that file under its own name, so the render needs no pulumi_policy.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from tools.offline import ProgramRun
+
+POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
+PRODUCTION_CONFIG = POLICY_DIR / "config" / "production.json"
+MANDATORY = "mandatory"
+
+
+class PolicyConfigError(ValueError):
+    """A --policy-config file that is missing or not a policy config document."""
+
+
+@cache
+def rules() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("spinnaker_ecr_policy_rules", POLICY_DIR / "rules.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_policy_config(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PolicyConfigError(f"--policy-config: {str(path)!r} cannot be read: {error.strerror}") from error
+    except json.JSONDecodeError as error:
+        raise PolicyConfigError(f"--policy-config: {str(path)!r} is not JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise PolicyConfigError(f"--policy-config: {str(path)!r} is not a JSON object of policy name -> level")
+    names = {policy.name for policy in rules().POLICIES}
+    unknown = sorted(set(document) - names)
+    if unknown:
+        raise PolicyConfigError(
+            f"--policy-config: {str(path)!r} names {', '.join(unknown)}, which the pack does not have "
+            f"(policies: {', '.join(sorted(names))})"
+        )
+    return document
+
+
+def findings(run: ProgramRun, policy_config: dict[str, Any] | None = None) -> list[Any]:
+    """What a preview of this run would report: every policy over every registered resource."""
+    module = rules()
+    resources = [
+        module.Resource(
+            r.type,
+            r.inputs,
+            r.urn,
+            r.name,
+            tuple(r.dependencies),
+            {key: tuple(urns) for key, urns in r.property_dependencies.items()},
+        )
+        for r in run.resources
+    ]
+    return module.check(resources, policy_config)
+
+
+def report(found: Sequence[Any]) -> list[str]:
+    """One line per finding, mandatory first: `[mandatory] policy-name: message`."""
+    ordered = sorted(found, key=lambda f: (f.level != MANDATORY, f.policy, f.message))
+    return [f"[{f.level}] {f.policy}: {' '.join(f.message.split())}" for f in ordered]
+
+
+def mandatory(found: Sequence[Any]) -> list[Any]:
+    return [f for f in found if f.level == MANDATORY]
