@@ -129,11 +129,14 @@ def test_our_stacks_have_no_mandatory_finding(stack: str, stack_runs: dict[str, 
     assert mandatory(found) == [], "\n".join(map(str, found))
 
 
-def test_prod_under_the_production_config_flags_only_its_unpinned_log_shipper(
+def test_prod_passes_the_production_config_and_an_unpinned_log_shipper_would_not(
     stack_runs: dict[str, ProgramRun],
 ) -> None:
-    """A true positive: stacks/Pulumi.prod.yaml runs `log-shipper` by tag; its owner must pin it by digest."""
-    found = preview(planned(stack_runs["prod"]), production_config())
+    """stacks/Pulumi.prod.yaml pins its `log-shipper` by digest; by tag it is a mandatory finding in production."""
+    assert preview(planned(stack_runs["prod"]), production_config()) == []
+    config = with_config("prod")
+    config["spinnaker-ecr:spinnaker"]["extraSidecars"][0]["dockerImage"] = "registry.example/fluent-bit:2.32.2"
+    found = preview(planned(run_program(config, "prod")), production_config())
     assert [(d.policy, d.level) for d in found] == [("sidecars-unprivileged-and-pinned", "mandatory")], found
     assert "sidecars.spin-clouddriver[1] 'log-shipper'" in found[0].message
 
