@@ -75,3 +75,23 @@ def test_the_policy_pack_runs_in_a_real_preview(
     assert production.returncode != 0
     assert "[mandatory]  token-refresh-image-pinned-by-digest" in production.stdout, production.stdout
     assert os.path.exists(pack)
+
+
+def test_a_program_edit_that_adds_a_resource_type_fails_the_preview_on_a_mandatory_rule(
+    project: PulumiProject, kubeconfig: Path, namespace: str, tmp_path: Path
+) -> None:
+    """A hostile program change, not a stack-file edit: the pack's allow-list of resource types refuses it."""
+    program = project.directory / "__main__.py"
+    program.unlink()
+    program.write_text(
+        "import runpy\n"
+        "import pulumi_kubernetes as k8s\n"
+        f"runpy.run_path({str(ROOT / '__main__.py')!r}, run_name='__main__')\n"
+        f"k8s.core.v1.Secret('smuggled', metadata={{'namespace': {namespace!r}}}, string_data={{'token': 'x'}})\n",
+        encoding="utf-8",
+    )
+    project.write_config(stack_config(kubeconfig, namespace))
+    refused = project.preview("--policy-pack", str(policy_pack_executable(tmp_path)), check=False)
+    assert refused.returncode != 0
+    assert "[mandatory]  resource-types-allow-listed" in refused.stdout, refused.stdout
+    assert "kubernetes:core/v1:Secret" in refused.stdout
