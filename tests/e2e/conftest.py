@@ -58,7 +58,8 @@ def api(kubeconfig: Path) -> KubernetesApi:
 
 @pytest.fixture
 def namespace(api: KubernetesApi) -> str:
-    """A fresh namespace per test (never deleted: without a controller manager a deletion never finishes)."""
+    """A fresh namespace per test, left in place: the cluster goes with the session, and a failed test's objects stay
+    there to be looked at when the cluster is reused (SPINNAKER_ECR_E2E_KUBECONFIG)."""
     name = f"e2e-{os.getpid()}-{next(_numbers)}"
     api.apply(
         resource_path("v1", "namespaces", name=name),

@@ -4,7 +4,9 @@ registered) and the policy pack's mandatory rules, with production.json making t
 from __future__ import annotations
 
 import os
+import re
 import stat
+import subprocess
 from pathlib import Path
 
 from tests.e2e.conftest import stack_config
@@ -26,8 +28,26 @@ def policy_pack_executable(directory: Path) -> Path:
     return script
 
 
-def test_bad_configuration_fails_preview_with_named_problems_and_registers_nothing(
-    project: PulumiProject, api: KubernetesApi, kubeconfig: Path, namespace: str
+def render_problems(stack_file: Path, out: Path) -> list[str]:
+    """The problems the offline render names for a stack file, without the line numbers and the as-typed spelling that
+    only the render can show (it reads the file's text; the program sees the values the CLI parsed)."""
+    command = ["-m", "tools.render", "--stack", "e2e", "--config-file", str(stack_file), "--out", str(out)]
+    rendered = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rendered.returncode == 2, rendered.stdout + rendered.stderr
+    assert not out.exists()
+    lines = [line.strip() for line in rendered.stderr.splitlines() if line.strip().startswith("- line ")]
+    without_lines = [re.sub(r"^- line \d+: ", "", line) for line in lines]
+    return [re.sub(r"^(\S+): \S+ \(Pulumi reads (\S+)\)", r"\1: \2", line) for line in without_lines]
+
+
+def test_bad_configuration_fails_preview_with_the_render_s_named_problems_and_registers_nothing(
+    project: PulumiProject, api: KubernetesApi, kubeconfig: Path, namespace: str, tmp_path: Path
 ) -> None:
     text = f"""# yaml-language-server: $schema=stack-file.schema.json
 config:
@@ -44,23 +64,32 @@ config:
     - name: ecr-main
       accountId: 012345670123
       region: eu-wset-1
+    - name: ecr-two
+      accountId: 012345678901
+      region: us-east-1
 """
     project.write_stack_text(text)
+    problems = render_problems(project.stack_file, tmp_path / "rendered")
+    # The CLI reads stack files with YAML 1.2 rules: an unquoted id is a number, octal when its digits allow.
+    assert problems[0].startswith("spinnaker-ecr:registries[0].accountId: 1402433619 is a number: quote it"), problems
+    assert problems[2].startswith("spinnaker-ecr:registries[1].accountId: 12345678901 is a number: quote it"), problems
+    assert "did you mean eu-west-1?" in problems[1]
+    assert len(problems) == 3
+
     refused = project.preview(check=False)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0
-    # The CLI reads stack files with YAML 1.2 rules: the unquoted id is the octal number 012345670123 = 1402433619.
-    assert "spinnaker-ecr:registries[0].accountId: 1402433619 is a number: quote it" in output, output
-    assert "spinnaker-ecr:registries[0].region: 'eu-wset-1' is not an AWS region" in output
-    assert "did you mean eu-west-1?" in output
+    for problem in problems:
+        assert problem in output, f"{problem!r} is not in the preview's output:\n{output}"
 
     failed_up = project.up(check=False)
     assert failed_up.returncode != 0
     assert [r["type"] for r in project.resources() if not r["type"].startswith("pulumi:")] == []
-    assert api.get(resource_path("v1", "configmaps", namespace))["items"] == [] or all(
-        not item["metadata"]["name"].startswith("token-refresh")
+    assert not [
+        item["metadata"]["name"]
         for item in api.get(resource_path("v1", "configmaps", namespace))["items"]
-    )
+        if item["metadata"]["name"].startswith("token-refresh")
+    ]
 
 
 def test_the_policy_pack_runs_in_a_real_preview(
