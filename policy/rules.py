@@ -1236,10 +1236,18 @@ def read_policy_config(document: Mapping[str, Any]) -> tuple[dict[str, str], dic
     return levels, properties
 
 
-def check(resources: Sequence[Resource], policy_config: Mapping[str, Any] | None = None) -> list[Finding]:
+def check(
+    resources: Sequence[Resource],
+    policy_config: Mapping[str, Any] | None = None,
+    stack_resources: Sequence[Resource] | None = None,
+) -> list[Finding]:
     """Every finding of every policy, as a preview with this `--policy-pack-config` document would report them, for
-    tools that check resources without the Pulumi CLI. A disabled policy is skipped; remediate counts as mandatory."""
+    tools that check resources without the Pulumi CLI. A disabled policy is skipped; remediate counts as mandatory.
+
+    Resource policies see `resources` (the engine sends each resource's inputs); stack policies see
+    `stack_resources` when given (the engine sends the resources' outputs), else `resources` too."""
     levels, properties = read_policy_config(policy_config or {})
+    whole_stack = resources if stack_resources is None else stack_resources
     found: list[Finding] = []
     for policy in POLICIES:
         level = levels.get(policy.name, policy.level)
@@ -1249,6 +1257,6 @@ def check(resources: Sequence[Resource], policy_config: Mapping[str, Any] | None
         if policy.scope is Scope.RESOURCE:
             violations = [v for r in resources for v in evaluate_resource(policy, r).violations]
         else:
-            violations = list(evaluate_stack(policy, resources, properties.get(policy.name)).violations)
+            violations = list(evaluate_stack(policy, whole_stack, properties.get(policy.name)).violations)
         found += [Finding(policy.name, level, v.message, v.urn) for v in violations]
     return found

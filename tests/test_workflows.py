@@ -333,6 +333,52 @@ def test_preview_takes_the_policy_pack_and_its_config_from_the_base_branch(pull_
     assert not re.search(r"(?<![\w/-])policy/", text.replace(f"{BASE_BRANCH}/policy/", "")), "the PR's own policy/"
 
 
+def test_the_render_takes_the_policy_rules_from_the_base_branch(pull_request: dict[str, Any]) -> None:
+    """The render judges the pull request with the base branch's rules and production config: a fork's pull request
+    gets no preview, so its render is the only automated check, and must not run rules the pull request wrote."""
+    job = pull_request["jobs"]["render"]
+    restore = index_of(job, lambda s: s.get("run", "") == "git restore --source=HEAD^1 --worktree -- policy")
+    render = index_of(job, lambda s: "python -m tools.render" in s.get("run", ""))
+    checkout = index_of(job, lambda s: s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout < restore < render
+    assert steps(job)[checkout]["with"]["fetch-depth"] == 2, "HEAD^1 is the base branch only in a merge commit's parent"
+    assert steps(job)[restore]["if"] == steps(job)[render]["if"]
+
+
+def test_the_render_s_restore_step_undoes_every_policy_change_of_the_pull_request(
+    pull_request: dict[str, Any], tmp_path: Path
+) -> None:
+    """Run on a merge commit like the one the checkout gives: an edited rule, an added file and a deleted config all
+    revert to the base branch; what the pull request changed elsewhere stays."""
+    job = pull_request["jobs"]["render"]
+    script = steps(job)[index_of(job, lambda s: "git restore" in s.get("run", ""))]["run"]
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+
+    def commit(message: str) -> None:
+        subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+        subprocess.run([*git, "commit", "-qm", message], cwd=tmp_path, check=True)
+
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)
+    (tmp_path / "policy" / "config").mkdir(parents=True)
+    (tmp_path / "policy" / "rules.py").write_text("strict\n")
+    (tmp_path / "policy" / "config" / "production.json").write_text("{}\n")
+    commit("base")
+    subprocess.run(["git", "checkout", "-qb", "pull-request"], cwd=tmp_path, check=True)
+    (tmp_path / "policy" / "rules.py").write_text("weak\n")
+    (tmp_path / "policy" / "config" / "production.json").unlink()
+    (tmp_path / "policy" / "bypass.py").write_text("x\n")
+    (tmp_path / "program.py").write_text("changed\n")
+    commit("pull request")
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "merge", "-q", "--no-ff", "pull-request", "-m", "merge"], cwd=tmp_path, check=True)
+
+    run_step(script, tmp_path, {}, tmp_path / "out")
+    assert (tmp_path / "policy" / "rules.py").read_text() == "strict\n"
+    assert (tmp_path / "policy" / "config" / "production.json").read_text() == "{}\n"
+    assert not (tmp_path / "policy" / "bypass.py").exists()
+    assert (tmp_path / "program.py").read_text() == "changed\n"
+
+
 def test_preview_skips_forks_and_uses_a_preview_environment(pull_request: dict[str, Any]) -> None:
     job = pull_request["jobs"]["preview"]
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"

@@ -57,20 +57,21 @@ def read_policy_config(path: Path) -> dict[str, Any]:
 
 
 def findings(run: ProgramRun, policy_config: dict[str, Any] | None = None) -> list[Any]:
-    """What a preview of this run would report: every policy over every registered resource."""
+    """What a preview of this run would report: every policy over every registered resource. As the engine does,
+    resource policies see the inputs and stack policies the outputs (here the mocks' stand-ins for what the cloud
+    assigns, such as the role's ARN: a preview of a deployed stack knows them, so no check is skipped for want of
+    one)."""
     module = rules()
-    resources = [
-        module.Resource(
-            r.type,
-            r.inputs,
-            r.urn,
-            r.name,
-            tuple(r.dependencies),
-            {key: tuple(urns) for key, urns in r.property_dependencies.items()},
-        )
-        for r in run.resources
-    ]
-    return module.check(resources, policy_config)
+
+    def as_seen(r: Any, props: dict[str, Any]) -> Any:
+        dependencies = {key: tuple(urns) for key, urns in r.property_dependencies.items()}
+        return module.Resource(r.type, props, r.urn, r.name, tuple(r.dependencies), dependencies)
+
+    return module.check(
+        [as_seen(r, r.inputs) for r in run.resources],
+        policy_config,
+        stack_resources=[as_seen(r, r.outputs) for r in run.resources],
+    )
 
 
 def report(found: Sequence[Any]) -> list[str]:
