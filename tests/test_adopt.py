@@ -951,14 +951,14 @@ def test_a_stack_file_outside_stacks_is_never_taken_for_it(out: str) -> None:
     service = read_spinnaker_service(fixture("published", "spinnakerservice"))
     adoption = join(service, read_config_map(fixture("published", "configmap")))
     steps = migration_steps(adoption, "x", out, None)
-    assert f"python -m tools.render --config-file {out} --stack x\n" in steps
+    assert f".venv/bin/python -m tools.render --config-file {out} --stack x\n" in steps
 
 
 def test_the_stack_file_in_stacks_is_rendered_by_its_stack_name() -> None:
     service = read_spinnaker_service(fixture("published", "spinnakerservice"))
     adoption = join(service, read_config_map(fixture("published", "configmap")))
     steps = migration_steps(adoption, "x", str(stack_file("x")), None)
-    assert "python -m tools.render --stack x\n" in steps and "there first" not in steps
+    assert ".venv/bin/python -m tools.render --stack x\n" in steps and "there first" not in steps
 
 
 def test_the_command_runs_as_a_module_from_the_repository_root(tmp_path: Path) -> None:
@@ -1005,7 +1005,7 @@ def test_the_default_out_is_the_stack_file_in_stacks(
 
 def test_a_file_outside_stacks_is_rendered_by_its_path(adopt: Callable[..., Result]) -> None:
     result = adopt(fixture("published", "spinnakerservice"), fixture("published", "configmap"), "review")
-    assert f"python -m tools.render --config-file {result.out} --stack review\n" in result.stdout
+    assert f".venv/bin/python -m tools.render --config-file {result.out} --stack review\n" in result.stdout
     assert f"move {result.out} there first" in " ".join(result.stdout.split())
 
 

@@ -182,7 +182,11 @@ def _rollout(adoption: Adoption, stack: str, out: str) -> list[Step]:
     return [
         Step(
             f"Check offline, then apply{move}. The operator then rolls clouddriver.",
-            (f"python -m tools.render {render}", f"pulumi preview --stack {stack}", f"pulumi up --stack {stack}"),
+            (
+                f".venv/bin/python -m tools.render {render}",
+                f"pulumi preview --stack {stack}",
+                f"pulumi up --stack {stack}",
+            ),
         ),
         Step(
             "Wait for the rollout:",
