@@ -6,7 +6,9 @@ Prints markdown tables and the machine it ran on; sidecar/README.md holds the ou
 Bytecode: this environment sets PYTHONDONTWRITEBYTECODE=1 and uv installs without compiling, so a new Python process
 compiles every third-party module from source. "source" runs are that situation (the standard library keeps its own
 compiled files); "compiled" runs read bytecode compiled ahead into a PYTHONPYCACHEPREFIX tree, the same files that
-`uv pip install --compile-bytecode` or the image's `compileall` produce.
+`uv pip install --compile-bytecode` or the image's `compileall` produce. The runs use a virtual environment of their
+own, made by uv in a scratch directory from the pinned sidecar/requirements.txt, the sidecar and the pinned awscli,
+without compiled files (.venv is installed with --compile-bytecode, so it cannot give "source" figures).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pathlib import Path
 
 from tools.local_aws import MotoServer, local_aws_env
 
-BIN = Path(sys.executable).parent
+UV = Path(sys.executable).parent / "uv"
+ROOT = Path(__file__).resolve().parent.parent
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 # passwordCommand runs once per registry request; clouddriver's default cacheIntervalSeconds is 30.
 PASSWORD_COMMAND_CALLS_PER_HOUR = 3600 // 30
@@ -66,24 +69,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle-seconds", type=float, default=120.0, help="idle window per daemon (default 120)")
     idle_seconds = parser.parse_args().idle_seconds
-    check_no_bytecode_beside_the_sources()
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
+        python = benchmark_environment(directory / "venv")
         compiled = directory / "pycache"
         moto = MotoServer(directory)
         moto.start()
         try:
-            warm_bytecode(directory, moto.url, compiled)
+            warm_bytecode(python, directory, moto.url, compiled)
             once = {
-                (registries, label): [sidecar_once(directory, moto.url, registries, cache) for _ in range(RUNS)]
+                (registries, label): [sidecar_once(python, directory, moto.url, registries, cache) for _ in range(RUNS)]
                 for registries in (1, 50)
                 for label, cache in (("source", None), ("compiled", compiled))
             }
             daemons = [
-                sidecar_daemon(directory, moto.url, registries, compiled, idle_seconds) for registries in (1, 50)
+                sidecar_daemon(python, directory, moto.url, registries, compiled, idle_seconds)
+                for registries in (1, 50)
             ]
             cli = {
-                label: [aws_cli_call(moto.url, cache) for _ in range(RUNS)]
+                label: [aws_cli_call(python, moto.url, cache) for _ in range(RUNS)]
                 for label, cache in (("source", None), ("compiled", compiled))
             }
         finally:
@@ -97,13 +101,22 @@ def main() -> None:
     print(machine())
 
 
-def check_no_bytecode_beside_the_sources() -> None:
-    """ "source" must mean source: no __pycache__ next to the third-party modules or the sidecar's."""
-    import botocore
-
-    for package in (Path(botocore.__file__).parent, Path("sidecar/ecr_token_refresh")):
-        if (package / "__pycache__").exists():
-            raise SystemExit(f"{package}/__pycache__ exists: remove it, or the 'source' figures are not from source")
+def benchmark_environment(venv: Path) -> Path:
+    """A virtual environment with exactly the sidecar's pins, the sidecar and the pinned awscli, no bytecode (uv
+    installs without compiling): its Python."""
+    python = venv / "bin" / "python"
+    awscli = next(
+        line for line in (ROOT / "requirements-dev.txt").read_text().splitlines() if line.startswith("awscli==")
+    )
+    subprocess.run([str(UV), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    install = [str(UV), "pip", "install", "--quiet", "--python", str(python)]
+    requirements = str(ROOT / "sidecar" / "requirements.txt")
+    subprocess.run([*install, "-r", requirements, "--no-deps", str(ROOT / "sidecar")], check=True)
+    subprocess.run([*install, "-c", requirements, awscli], check=True)
+    compiled = sorted(venv.rglob("__pycache__"))
+    if compiled:
+        raise SystemExit(f"{compiled[0]} exists: the 'source' figures would not be from source")
+    return python
 
 
 def environment(endpoint: str, cache: Path | None) -> dict[str, str]:
@@ -113,14 +126,15 @@ def environment(endpoint: str, cache: Path | None) -> dict[str, str]:
     return env
 
 
-def warm_bytecode(directory: Path, endpoint: str, cache: Path) -> None:
+def warm_bytecode(python: Path, directory: Path, endpoint: str, cache: Path) -> None:
     """One run of each command with bytecode writing on fills the cache tree with every module they import."""
     env = {**environment(endpoint, cache)}
     env.pop("PYTHONDONTWRITEBYTECODE")
     config = write_config(directory, "30m", 50)
-    subprocess.run(sidecar_command(config, "--once"), env=env, check=True, capture_output=True)
-    subprocess.run(aws_cli_command(), env=env, check=True, capture_output=True)
-    daemon = subprocess.Popen(sidecar_command(config, "--health-port", "0"), env=env, stdout=subprocess.PIPE, text=True)
+    subprocess.run(sidecar_command(python, config, "--once"), env=env, check=True, capture_output=True)
+    subprocess.run(aws_cli_command(python), env=env, check=True, capture_output=True)
+    command = sidecar_command(python, config, "--health-port", "0")
+    daemon = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     try:
         wait_for_rounds(daemon, 1)
     finally:
@@ -143,8 +157,8 @@ def write_config(directory: Path, interval: str, registries: int) -> Path:
     return config
 
 
-def sidecar_command(config: Path, *arguments: str) -> list[str]:
-    return [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), *arguments]
+def sidecar_command(python: Path, config: Path, *arguments: str) -> list[str]:
+    return [str(python), "-m", "ecr_token_refresh", "--config", str(config), *arguments]
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[Run, int, bytes]:
@@ -159,12 +173,12 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[Run, int, bytes]:
     return run, process.returncode, output
 
 
-def sidecar_once(directory: Path, endpoint: str, registries: int, cache: Path | None) -> Run:
+def sidecar_once(python: Path, directory: Path, endpoint: str, registries: int, cache: Path | None) -> Run:
     passwords = directory / "passwords"
     for stale in passwords.glob("*.pass") if passwords.exists() else ():
         stale.unlink()
     run, code, _ = timed(
-        sidecar_command(write_config(directory, "30m", registries), "--once"), environment(endpoint, cache)
+        sidecar_command(python, write_config(directory, "30m", registries), "--once"), environment(endpoint, cache)
     )
     written = sorted(passwords.iterdir())
     if code != 0 or len(written) != registries:
@@ -174,9 +188,11 @@ def sidecar_once(directory: Path, endpoint: str, registries: int, cache: Path | 
     return run
 
 
-def sidecar_daemon(directory: Path, endpoint: str, registries: int, cache: Path, idle_seconds: float) -> Daemon:
+def sidecar_daemon(
+    python: Path, directory: Path, endpoint: str, registries: int, cache: Path, idle_seconds: float
+) -> Daemon:
     """CPU per round (rounds every 200 ms), idle CPU and wake-ups, CPU per health probe, peak RSS; compiled."""
-    busy = start_daemon(write_config(directory, "200ms", registries), endpoint, cache)
+    busy = start_daemon(python, write_config(directory, "200ms", registries), endpoint, cache)
     try:
         wait_for_rounds(busy, 2)
         before = process_cpu(busy.pid)
@@ -184,7 +200,7 @@ def sidecar_daemon(directory: Path, endpoint: str, registries: int, cache: Path,
         cpu_per_round = (process_cpu(busy.pid) - before) / MEASURED_ROUNDS
     finally:
         stop(busy)
-    idle = start_daemon(write_config(directory, "30m", registries), endpoint, cache)
+    idle = start_daemon(python, write_config(directory, "30m", registries), endpoint, cache)
     try:
         port = wait_for_rounds(idle, 1)
         time.sleep(1.0)
@@ -208,8 +224,8 @@ def sidecar_daemon(directory: Path, endpoint: str, registries: int, cache: Path,
     )
 
 
-def start_daemon(config: Path, endpoint: str, cache: Path) -> subprocess.Popen[str]:
-    command = sidecar_command(config, "--health-port", "0")
+def start_daemon(python: Path, config: Path, endpoint: str, cache: Path) -> subprocess.Popen[str]:
+    command = sidecar_command(python, config, "--health-port", "0")
     return subprocess.Popen(command, env=environment(endpoint, cache), stdout=subprocess.PIPE, text=True)
 
 
@@ -268,12 +284,12 @@ def peak_rss_mib(pid: int) -> float:
     raise SystemExit("no VmHWM in /proc status")
 
 
-def aws_cli_command() -> list[str]:
-    return [str(BIN / "aws"), "ecr", "get-login-password", "--region", "us-east-1"]
+def aws_cli_command(python: Path) -> list[str]:
+    return [str(python.parent / "aws"), "ecr", "get-login-password", "--region", "us-east-1"]
 
 
-def aws_cli_call(endpoint: str, cache: Path | None) -> Run:
-    run, code, output = timed(aws_cli_command(), environment(endpoint, cache))
+def aws_cli_call(python: Path, endpoint: str, cache: Path | None) -> Run:
+    run, code, output = timed(aws_cli_command(python), environment(endpoint, cache))
     if code != 0 or not output.strip():
         raise SystemExit(f"aws ecr get-login-password exited {code}")
     return run

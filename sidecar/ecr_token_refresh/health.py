@@ -1,7 +1,8 @@
 """GET or HEAD /healthz (and the legacy /health): 200 only while every registry's password is fresh.
 
-The server is small on purpose: one thread accepts, a fixed few answer, each connection has a few seconds in all
-to send its request and take the answer, and nothing it does can print a traceback. Idle, every thread blocks
+The server is small on purpose: a fixed few threads each accept a connection and answer it (more connections wait
+in the listen backlog), each connection has a few seconds in all to send its request and take the answer, and
+nothing it does can print a traceback. Idle, every thread blocks
 without a timeout: no wake-ups between probes.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import socket
 import threading
 import time
@@ -24,7 +24,7 @@ from ecr_token_refresh.status import RegistryStatus
 PATHS = contract.HEALTH_PATHS
 # A refresh may run this late before the password counts as stale (retries of a failed round happen within it).
 MAX_GRACE = timedelta(minutes=5)
-# Connections answered at once; more wait in the listen backlog, at most BACKLOG of them.
+# Connections answered at once, one per thread; more wait in the listen backlog, at most BACKLOG of them.
 ANSWERING_THREADS = 4
 BACKLOG = 64
 # Reading the request and writing the answer together; a probe needs milliseconds.
@@ -64,29 +64,25 @@ class HealthServer:
         self.port: int = listening.getsockname()[1]
         self._report = report
         self._connection_seconds = connection_seconds
-        self._accepted: queue.Queue[socket.socket | None] = queue.Queue(maxsize=ANSWERING_THREADS)
         self._closing = threading.Event()
-        self._threads = [threading.Thread(target=self._accept, name="health accept", daemon=True)]
-        self._threads += [
-            threading.Thread(target=self._answer_accepted, name=f"health {n}", daemon=True)
+        # Each thread accepts and answers in turn, so no hand-over between threads costs a wake-up per probe.
+        self._threads = [
+            threading.Thread(target=self._accept_and_answer, name=f"health {n}", daemon=True)
             for n in range(ANSWERING_THREADS)
         ]
         for thread in self._threads:
             stop.start_deaf(thread)
 
     def close(self) -> None:
-        """Stop accepting (shutdown wakes the blocked accept), let the answering threads finish, close the socket."""
+        """Stop accepting (shutdown wakes every blocked accept), let answers in progress finish, close the socket."""
         self._closing.set()
         with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
-        self._threads[0].join(timeout=5)
-        for _ in range(ANSWERING_THREADS):
-            self._accepted.put(None)
-        for thread in self._threads[1:]:
+        for thread in self._threads:
             thread.join(timeout=5)
         self.socket.close()
 
-    def _accept(self) -> None:
+    def _accept_and_answer(self) -> None:
         while True:
             try:
                 connection, _ = self.socket.accept()
@@ -96,11 +92,6 @@ class HealthServer:
                 # ECONNABORTED, EMFILE...: the next connection may do; the pause keeps a lasting error from spinning.
                 time.sleep(0.1)
                 continue
-            # Blocks while every answering thread is busy: further connections wait in the kernel's backlog.
-            self._accepted.put(connection)
-
-    def _answer_accepted(self) -> None:
-        while (connection := self._accepted.get()) is not None:
             with connection:
                 _answer(connection, self._report, self._connection_seconds)
 

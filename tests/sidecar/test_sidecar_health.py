@@ -330,10 +330,21 @@ def test_a_flood_of_connections_does_not_add_threads(server: tuple[HealthServer,
 def test_no_server_thread_takes_a_stop_signal(server: tuple[HealthServer, list[Report]]) -> None:
     # The kernel may hand a process's signal to any thread that does not block it; only main can act on it.
     threads = [thread for thread in threading.enumerate() if thread.name.startswith("health")]
-    assert len(threads) == 1 + health.ANSWERING_THREADS
+    assert len(threads) == health.ANSWERING_THREADS
     # Daemon threads: the process may end while a client holds a connection.
     assert all(thread.daemon for thread in threads)
     for thread in threads:
         status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
         blocked = int(next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1], 16)
         assert all(blocked & (1 << (signum - 1)) for signum in stop.STOP_SIGNALS), thread.name
+
+
+def test_close_wakes_every_thread_blocked_in_accept() -> None:
+    """Each answering thread waits in accept(); one shutdown must wake them all (else close waits 5 s per thread)."""
+    running = serve(0, lambda: (200, {}))
+    threads = [thread for thread in threading.enumerate() if thread.name.startswith("health")]
+    assert len(threads) == health.ANSWERING_THREADS
+    started = time.monotonic()
+    running.close()
+    assert time.monotonic() - started < 2
+    assert not any(thread.is_alive() for thread in threads)
