@@ -6,7 +6,6 @@ import argparse
 import os
 import random
 import sys
-import time
 from datetime import UTC, datetime
 
 import ecr_token_refresh
@@ -106,7 +105,7 @@ def _run(args: argparse.Namespace, config: Config, log: JsonLog) -> int:
     clients = aws.ecr_clients(dict.fromkeys(registry.region for registry in config.registries))
     calls = RegionCalls(clients, args.call_deadline)
     status = Status(config.registries)
-    clock = Clock(now=_utc_now, sleep=time.sleep, random=random.Random().random)
+    clock = Clock(now=_utc_now, sleep=stop.sleep, random=random.Random().random)
     if args.once:
         ok = refresh_round(config, calls, status, log, clock.now)
         log.info("once_finished", ok=ok)
