@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sidecar_processes import Sidecar
+from sidecar_processes import MODULE_ENTRY, Sidecar
 
 from tools.local_aws import MotoServer
 
@@ -37,8 +37,14 @@ def own_moto(tmp_path: Path) -> Iterator[MotoServer]:
 def sidecars() -> Iterator[Callable[..., Sidecar]]:
     started: list[Sidecar] = []
 
-    def start(config: Path, endpoint: str, *arguments: str, env: dict[str, str] | None = None) -> Sidecar:
-        sidecar = Sidecar(config, endpoint, *arguments, env=env)
+    def start(
+        config: Path,
+        endpoint: str,
+        *arguments: str,
+        env: dict[str, str] | None = None,
+        entry: Sequence[str] = MODULE_ENTRY,
+    ) -> Sidecar:
+        sidecar = Sidecar(config, endpoint, *arguments, env=env, entry=entry)
         started.append(sidecar)
         return sidecar
 

@@ -8,9 +8,10 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from typing import Any
 from tools.local_aws import local_aws_env
 
 WAIT = 30.0
+PYPROJECT = Path(__file__).resolve().parents[2] / "sidecar" / "pyproject.toml"
 
 
 # What moto's GetAuthorizationToken hands out when asked without registryIds, after the 'AWS:' prefix: the password
@@ -35,11 +37,29 @@ def wait_until(condition: Callable[[], Any], timeout: float = WAIT, what: str = 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+MODULE_ENTRY = (sys.executable, "-m", "ecr_token_refresh")
+
+
+def console_script_entry() -> tuple[str, ...]:
+    """What the installed `ecr-token-refresh` command runs: the entry point sidecar/pyproject.toml declares, called as
+    the script pip and uv generate calls it."""
+    scripts = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["scripts"]
+    module, function = scripts["ecr-token-refresh"].split(":")
+    return (sys.executable, "-c", f"import sys; from {module} import {function}; sys.exit({function}())")
+
+
 class Sidecar:
     """`python -m ecr_token_refresh` in its own process; its JSON log lines are collected as they arrive."""
 
-    def __init__(self, config: Path, endpoint: str, *arguments: str, env: dict[str, str] | None = None) -> None:
-        command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(config), *arguments]
+    def __init__(
+        self,
+        config: Path,
+        endpoint: str,
+        *arguments: str,
+        env: dict[str, str] | None = None,
+        entry: Sequence[str] = MODULE_ENTRY,
+    ) -> None:
+        command = [*entry, "--config", str(config), *arguments]
         self.process = subprocess.Popen(
             command,
             env=local_aws_env(endpoint) | (env or {}),

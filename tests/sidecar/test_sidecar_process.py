@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sidecar_processes import MOTO_PASSWORD, Sidecar, wait_until
+from sidecar_processes import MODULE_ENTRY, MOTO_PASSWORD, Sidecar, console_script_entry, wait_until
 
 from tools.local_aws import MotoServer, free_port, local_aws_env
 
@@ -215,12 +215,18 @@ import argparse
 """
 
 
+@pytest.mark.parametrize("entry", [MODULE_ENTRY, console_script_entry()], ids=["python -m", "console script"])
 @pytest.mark.parametrize(
     ("signum", "arguments", "code"),
     [(signal.SIGHUP, (), 0), (signal.SIGTERM, ("--once",), 1)],
 )
 def test_a_stop_signal_while_main_is_still_being_imported_is_handled(
-    sidecars: StartSidecar, tmp_path: Path, signum: int, arguments: tuple[str, ...], code: int
+    sidecars: StartSidecar,
+    tmp_path: Path,
+    signum: int,
+    arguments: tuple[str, ...],
+    code: int,
+    entry: tuple[str, ...],
 ) -> None:
     # The signal arrives during main's imports, before its handlers exist: it must wait for them, not kill (143).
     shadow = tmp_path / "shadow"
@@ -229,7 +235,7 @@ def test_a_stop_signal_while_main_is_still_being_imported_is_handled(
     fifo = tmp_path / "import-gate"
     os.mkfifo(fifo)
     env = {"PYTHONPATH": f"{shadow}{os.pathsep}{local_aws_env('')['PYTHONPATH']}", "SLOW_IMPORT_FIFO": str(fifo)}
-    sidecar = sidecars(tmp_path / "config.yaml", f"http://127.0.0.1:{free_port()}", *arguments, env=env)
+    sidecar = sidecars(tmp_path / "config.yaml", f"http://127.0.0.1:{free_port()}", *arguments, env=env, entry=entry)
     writer = wait_until(lambda: open_for_writing_once_read(fifo), what="the sidecar to import main")
     sidecar.process.send_signal(signum)
     os.close(writer)
