@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import select
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -75,3 +79,79 @@ def test_the_descriptor_stream_of_a_gone_reader_fails_with_epipe_which_the_log_d
         JsonLog(FileDescriptorStream(writer), lambda: NOW).info("started")
     finally:
         os.close(writer)
+
+
+def fill(write_end: int) -> None:
+    os.set_blocking(write_end, False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(write_end, b"x" * 65536)
+    os.set_blocking(write_end, True)
+
+
+def full_pipe() -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    fill(write_end)
+    return read_end, write_end
+
+
+def drain(descriptor: int) -> bytes:
+    os.set_blocking(descriptor, False)
+    received = b""
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(descriptor, 65536):
+            received += chunk
+    return received
+
+
+def timed_timeout(stream: FileDescriptorStream, text: str) -> float:
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        stream.write(text)
+    return time.monotonic() - started
+
+
+def test_a_reader_that_does_not_read_costs_one_wait_then_lines_are_dropped_at_once() -> None:
+    read_end, write_end = full_pipe()
+    try:
+        stream = FileDescriptorStream(write_end, wait_seconds=0.3)
+        assert 0.3 <= timed_timeout(stream, "first\n") < 2
+        assert timed_timeout(stream, "second\n") < 0.1
+        # The reader reads again: the next line goes through whole, and a later stall costs one wait again.
+        assert set(drain(read_end)) == {ord("x")}
+        stream.write("third\n")
+        assert drain(read_end) == b"third\n"
+        fill(write_end)
+        assert 0.3 <= timed_timeout(stream, "fourth\n") < 2
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_a_line_longer_than_pipe_buf_arrives_whole_for_a_reader_that_reads() -> None:
+    read_end, write_end = os.pipe()
+    line = "y" * (select.PIPE_BUF * 40) + "\n"  # more than a pipe holds: the reader must read while it is written
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(b"".join(iter(lambda: os.read(read_end, 4096), b""))))
+    reader.start()
+    try:
+        FileDescriptorStream(write_end, wait_seconds=5).write(line)
+    finally:
+        os.close(write_end)
+        reader.join(timeout=10)
+        os.close(read_end)
+    assert received == [line.encode()]
+
+
+def test_the_log_drops_a_line_nobody_reads_and_goes_on() -> None:
+    read_end, write_end = full_pipe()
+    try:
+        log = JsonLog(FileDescriptorStream(write_end, wait_seconds=0.1), lambda: NOW)
+        log.info("started")
+        log.info("round_finished")
+        drain(read_end)
+        log.info("password_written")
+        assert json.loads(drain(read_end))["event"] == "password_written"
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -442,6 +443,36 @@ def test_a_reader_that_goes_away_does_not_stop_the_refresh(moto: MotoServer, tmp
     finally:
         process.kill()
         process.wait(timeout=10)
+    assert process.stderr is not None
+    assert process.stderr.read() == b""
+
+
+def test_a_reader_that_stops_reading_does_not_stop_the_refresh(moto: MotoServer, tmp_path: Path) -> None:
+    """stdout is a pipe whose reader holds it open and reads nothing: every log line would block a plain write.
+    The first line waits a second and is dropped, later ones are dropped at once: the rounds keep their pace."""
+    path = password_file(tmp_path, REGISTRIES[0][2])
+    port = free_port()
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(write_end, b"x" * 65536)
+    os.set_blocking(write_end, True)
+    command = [sys.executable, "-m", "ecr_token_refresh", "--config", str(write_config(tmp_path, "1s"))]
+    process = subprocess.Popen(
+        [*command, "--health-port", str(port)], env=local_aws_env(moto.url), stdout=write_end, stderr=subprocess.PIPE
+    )
+    os.close(write_end)
+    try:
+        inode = wait_until(lambda: path.exists() and path.stat().st_ino, what="a first password")
+        wait_until(lambda: path.stat().st_ino != inode, what="the password replaced with stdout full")
+        assert health_status(port) == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        os.close(read_end)
     assert process.stderr is not None
     assert process.stderr.read() == b""
 
