@@ -19,6 +19,7 @@ from test_policy_support import (
     of_type,
     one,
     planned,
+    planned_prod,
     preview,
     production_config,
     rules,
@@ -35,10 +36,6 @@ MATCH = "password-files-match-token-refresh-config"
 UNDER_MOUNT = "password-files-under-shared-mount"
 ATTACKER = "https://registry.attacker.example"
 PROD_USE1 = "https://210987654321.dkr.ecr.us-east-1.amazonaws.com"
-
-
-def prod(stack_runs: dict[str, ProgramRun]) -> list[Planned]:
-    return with_extra_sidecars_pinned(planned(stack_runs["prod"]))
 
 
 def with_account(account: dict[str, Any], profile: str = "clouddriver") -> Any:
@@ -59,7 +56,7 @@ def thief(password_file: str = "/etc/passwords/ecr-prod-use1.pass", **fields: An
 
 @pytest.mark.parametrize("profile", ["clouddriver", "clouddriver-rw", "clouddriver-caching", "clouddriver-ro-deck"])
 def test_an_account_sending_the_token_elsewhere_is_refused(stack_runs: dict[str, ProgramRun], profile: str) -> None:
-    resources = edited(prod(stack_runs), is_spinnaker_patch, with_account(thief(), profile))
+    resources = edited(planned_prod(stack_runs), is_spinnaker_patch, with_account(thief(), profile))
     found = one(preview(resources), TOKEN, MANDATORY, f"profiles.{profile}.dockerRegistry.accounts", "'mirror'")
     assert ATTACKER in found.message and PROD_USE1 in found.message
 
@@ -69,7 +66,7 @@ def test_an_account_in_config_providers_is_checked_too(stack_runs: dict[str, Pro
         config = spinnaker_config(props)["config"]
         config["providers"] = {"dockerRegistry": {"accounts": [thief()]}}
 
-    one(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), TOKEN, MANDATORY, "config.providers")
+    one(preview(edited(planned_prod(stack_runs), is_spinnaker_patch, change)), TOKEN, MANDATORY, "config.providers")
 
 
 @pytest.mark.parametrize(
@@ -82,7 +79,7 @@ def test_an_account_in_config_providers_is_checked_too(stack_runs: dict[str, Pro
     ],
 )
 def test_a_spelling_of_the_same_file_is_the_same_file(stack_runs: dict[str, ProgramRun], password_file: str) -> None:
-    resources = edited(prod(stack_runs), is_spinnaker_patch, with_account(thief(password_file)))
+    resources = edited(planned_prod(stack_runs), is_spinnaker_patch, with_account(thief(password_file)))
     one(preview(resources), TOKEN, MANDATORY, "'mirror'")
 
 
@@ -106,7 +103,7 @@ def test_our_own_account_must_carry_exactly_its_registry(
     def change(props: dict[str, Any]) -> None:
         accounts(props)[0][field] = value
 
-    found = one(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), TOKEN, MANDATORY, fragment)
+    found = one(preview(edited(planned_prod(stack_runs), is_spinnaker_patch, change)), TOKEN, MANDATORY, fragment)
     assert "'ecr-prod-use1'" in found.message
 
 
@@ -222,7 +219,7 @@ def test_a_registry_no_account_reads_is_refused(stack_runs: dict[str, ProgramRun
     def change(props: dict[str, Any]) -> None:
         accounts(props).pop(0)
 
-    found = one(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), MATCH, MANDATORY)
+    found = one(preview(edited(planned_prod(stack_runs), is_spinnaker_patch, change)), MATCH, MANDATORY)
     assert "/etc/passwords/ecr-prod-use1.pass" in found.message and "no clouddriver account reads it" in found.message
 
 
@@ -230,7 +227,7 @@ def test_an_account_reading_a_file_nothing_writes_is_refused(stack_runs: dict[st
     def change(props: dict[str, Any]) -> None:
         accounts(props)[0]["passwordFile"] = "/etc/passwords/typo.pass"
 
-    found = findings(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), MATCH)
+    found = findings(preview(edited(planned_prod(stack_runs), is_spinnaker_patch, change)), MATCH)
     assert [d.level for d in found] == [MANDATORY, MANDATORY], found
     assert "'ecr-prod-use1': passwordFile /etc/passwords/typo.pass" in found[0].message
     assert "nothing writes it" in found[0].message
@@ -242,7 +239,7 @@ def test_an_account_without_a_password_file_does_not_end_the_match(stack_runs: d
         accounts(props).insert(0, {"name": "anonymous", "address": "https://index.docker.io"})
         accounts(props)[1]["passwordFile"] = "/etc/passwords/typo.pass"
 
-    found = findings(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), MATCH)
+    found = findings(preview(edited(planned_prod(stack_runs), is_spinnaker_patch, change)), MATCH)
     assert any("accounts[1] 'ecr-prod-use1': passwordFile /etc/passwords/typo.pass" in d.message for d in found), found
 
 
@@ -253,7 +250,7 @@ def test_an_account_in_config_providers_reads_no_refreshed_file(stack_runs: dict
         moved = accounts(props).pop(0)
         spinnaker_config(props)["config"]["providers"] = {"dockerRegistry": {"accounts": [moved]}}
 
-    found = findings(preview(edited(prod(stack_runs), is_spinnaker_patch, change)), MATCH)
+    found = findings(preview(edited(planned_prod(stack_runs), is_spinnaker_patch, change)), MATCH)
     assert [d.message.rsplit("\n", 1)[-1] for d in found] == [
         "kubernetes:core/v1:ConfigMap 'token-refresh-config' config.yaml registries[0]: passwordFile "
         "/etc/passwords/ecr-prod-use1.pass: no clouddriver account reads it"

@@ -17,10 +17,10 @@ from test_policy_support import (
     of_type,
     one,
     planned,
+    planned_prod,
     preview,
     production_config,
     rules,
-    with_extra_sidecars_pinned,
 )
 
 from tools.offline import ProgramRun, run_program
@@ -34,17 +34,13 @@ SA_PATCH = "kubernetes:core/v1:ServiceAccountPatch"
 SA = "kubernetes:core/v1:ServiceAccount"
 
 
-def prod(stack_runs: dict[str, ProgramRun]) -> list[Planned]:
-    return with_extra_sidecars_pinned(planned(stack_runs["prod"]))
-
-
 # --- Pod Identity associations ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", ["roleArn", "targetRoleArn"])
 def test_an_association_naming_another_role_is_refused(stack_runs: dict[str, ProgramRun], key: str) -> None:
     association = rules.POD_IDENTITY_ASSOCIATION
-    resources = edited(prod(stack_runs), of_type(association), lambda p: p.update({key: OTHER_ROLE}))
+    resources = edited(planned_prod(stack_runs), of_type(association), lambda p: p.update({key: OTHER_ROLE}))
     found = one(preview(resources), BINDING, MANDATORY, key, OTHER_ROLE, "'spinnaker-ecr-access-pod-identity'")
     assert found.urn.endswith("::spinnaker-ecr-access-pod-identity")
 
@@ -52,7 +48,7 @@ def test_an_association_naming_another_role_is_refused(stack_runs: dict[str, Pro
 def test_every_binding_is_checked(stack_runs: dict[str, ProgramRun]) -> None:
     association = rules.POD_IDENTITY_ASSOCIATION
     change = {"roleArn": OTHER_ROLE, "targetRoleArn": OTHER_ROLE}
-    resources = edited(prod(stack_runs), of_type(association), lambda p: p.update(change))
+    resources = edited(planned_prod(stack_runs), of_type(association), lambda p: p.update(change))
     assert [d.message.rsplit("\n", 1)[1].split(" of ")[0] for d in findings(preview(resources), BINDING)] == [
         "roleArn",
         "targetRoleArn",
@@ -63,14 +59,14 @@ def test_a_binding_after_one_traced_to_the_role_is_checked(stack_runs: dict[str,
     """roleArn is unknown and computed from the role (it passes), targetRoleArn names another role."""
     association = rules.POD_IDENTITY_ASSOCIATION
     change = {"roleArn": UNKNOWN, "targetRoleArn": OTHER_ROLE}
-    resources = edited(prod(stack_runs), of_type(association), lambda p: p.update(change))
+    resources = edited(planned_prod(stack_runs), of_type(association), lambda p: p.update(change))
     one(preview(resources), BINDING, MANDATORY, "targetRoleArn")
 
 
 def test_a_known_binding_traced_to_a_role_whose_arn_is_unknown_passes(stack_runs: dict[str, ProgramRun]) -> None:
     """The engine resolved the association's value from the role's inputs while the role's own ARN output is still
     unknown: the value is computed from the role alone, so it is the role's."""
-    resources = prod(stack_runs)
+    resources = planned_prod(stack_runs)
     for resource in resources:
         if resource.type == rules.ROLE:
             resource.outputs["arn"] = UNKNOWN
@@ -78,7 +74,7 @@ def test_a_known_binding_traced_to_a_role_whose_arn_is_unknown_passes(stack_runs
 
 
 def test_a_second_association_is_refused(stack_runs: dict[str, ProgramRun]) -> None:
-    resources = prod(stack_runs)
+    resources = planned_prod(stack_runs)
     (association,) = [r for r in resources if r.type == rules.POD_IDENTITY_ASSOCIATION]
     props = {**association.inputs, "serviceAccount": "default"}
     found = preview(added(resources, rules.POD_IDENTITY_ASSOCIATION, "second", props))
@@ -86,7 +82,7 @@ def test_a_second_association_is_refused(stack_runs: dict[str, ProgramRun]) -> N
 
 
 def test_a_second_role_is_refused(stack_runs: dict[str, ProgramRun]) -> None:
-    resources = prod(stack_runs)
+    resources = planned_prod(stack_runs)
     role = next(r for r in resources if r.type == rules.ROLE)
     second = {**role.outputs, "arn": OTHER_ROLE, "name": "admin"}
     found = preview(added(resources, rules.ROLE, "second-role", second))
@@ -185,7 +181,7 @@ def test_the_production_config_allows_only_the_stacks_own_role(stack_runs: dict[
     one(
         preview(existing_role(stack_runs), production_config()), BINDING, MANDATORY, "allowedRoleArns", "(listed: none)"
     )
-    assert preview(prod(stack_runs), production_config()) == []
+    assert preview(planned_prod(stack_runs), production_config()) == []
 
 
 def test_the_policy_declares_its_config_schema() -> None:

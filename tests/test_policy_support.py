@@ -205,3 +205,8 @@ def with_extra_sidecars_pinned(resources: Iterable[Planned]) -> list[Planned]:
                     sidecar["dockerImage"] = sidecar["dockerImage"].rsplit(":", 1)[0] + "@" + DIGEST
 
     return edited(resources, is_spinnaker_patch, pin)
+
+
+def planned_prod(stack_runs: Mapping[str, ProgramRun]) -> list[Planned]:
+    """The prod stack as a preview plans it, extra sidecars pinned."""
+    return with_extra_sidecars_pinned(planned(stack_runs["prod"]))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.conftest import stack_config
 from tests.e2e.spinnaker_objects import (
@@ -26,6 +27,17 @@ SIDECAR_LIST = ("spec", "spinnakerConfig", "config", "deploymentEnvironment", "s
 ACCOUNT_LIST = ("spec", "spinnakerConfig", "profiles", "clouddriver", "dockerRegistry", "accounts")
 
 
+def taking_over(kubeconfig: Path, namespace: str) -> dict[str, Any]:
+    """The stack config that takes the lists over from `ops`, keeping its entries."""
+    spinnaker = {
+        "namespace": namespace,
+        "patchForce": True,
+        "extraSidecars": [LOG_SHIPPER],
+        "extraDockerAccounts": [DOCKERHUB],
+    }
+    return stack_config(kubeconfig, namespace, spinnaker=spinnaker)
+
+
 def test_a_foreign_owner_conflicts_until_patch_force_takes_the_lists_over(
     project: PulumiProject, api: KubernetesApi, kubeconfig: Path, namespace: str
 ) -> None:
@@ -42,18 +54,7 @@ def test_a_foreign_owner_conflicts_until_patch_force_takes_the_lists_over(
     untouched = api.get(spinnaker_service_path(namespace))
     assert sidecars(untouched) == [LOG_SHIPPER] and accounts(untouched) == [DOCKERHUB]
 
-    project.write_config(
-        stack_config(
-            kubeconfig,
-            namespace,
-            spinnaker={
-                "namespace": namespace,
-                "patchForce": True,
-                "extraSidecars": [LOG_SHIPPER],
-                "extraDockerAccounts": [DOCKERHUB],
-            },
-        )
-    )
+    project.write_config(taking_over(kubeconfig, namespace))
     project.up()
     live = api.get(spinnaker_service_path(namespace))
     assert [s["name"] for s in sidecars(live)] == ["token-refresh", "log-shipper"]
@@ -82,18 +83,7 @@ def test_destroy_relinquishes_our_fields_and_leaves_the_spinnaker_service(
 ) -> None:
     create_ops_spinnaker_service(api, namespace)
     service_account = create_ops_service_account(api, namespace)
-    project.write_config(
-        stack_config(
-            kubeconfig,
-            namespace,
-            spinnaker={
-                "namespace": namespace,
-                "patchForce": True,
-                "extraSidecars": [LOG_SHIPPER],
-                "extraDockerAccounts": [DOCKERHUB],
-            },
-        )
-    )
+    project.write_config(taking_over(kubeconfig, namespace))
     project.up()
     annotated = api.get(f"/api/v1/namespaces/{namespace}/serviceaccounts/spin-clouddriver")
     assert annotated["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(":role/platform/spinnaker-ecr")
