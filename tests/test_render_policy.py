@@ -102,7 +102,13 @@ def test_the_policy_config_flag_sets_the_levels(tmp_path: Path, capsys: pytest.C
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("{", "is not JSON"), ("[]", "is not a JSON object"), ('{"no-such-policy": "mandatory"}', "no-such-policy")],
+    [
+        ("{", "is not JSON"),
+        ("[]", "is not a JSON object"),
+        ('{"no-such-policy": "mandatory"}', "no-such-policy"),
+        ('{"token-refresh-image-pinned-by-digest": "mandatroy"}', 'to "mandatroy", which is not a level (advisory'),
+        ('{"token-refresh-image-pinned-by-digest": 1}', "to 1, which is not a level (advisory"),
+    ],
 )
 def test_a_bad_policy_config_is_named_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
