@@ -136,3 +136,8 @@ def test_the_ecr_token_cannot_be_sent_elsewhere_by_a_stack_file_edit(
 def test_the_production_default_is_the_files_own(tmp_path: Path) -> None:
     assert json.loads(Path("policy/config/production.json").read_text())
     assert "production: true" in stack_file("prod").read_text()
+
+
+def test_the_exit_codes_are_the_documented_ones() -> None:
+    """docs/render.md and the module say: 2 for what the user fixes, 3 for a mandatory policy violation."""
+    assert (EXIT_INVALID, EXIT_POLICY) == (2, 3)
