@@ -7,6 +7,7 @@ Update the golden files on purpose, after reading the diff:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -372,3 +373,17 @@ def test_what_halyard_cannot_carry_exits_2_with_its_message(
     assert main(["--stack", "dev", "--halyard", "--out", str(out)]) == 2
     assert capsys.readouterr().err == "render: --halyard: spec.spinnakerConfig ['x'] has no Halyard file here\n"
     assert not out.exists()
+
+
+def test_a_render_is_frozen(renders: dict[str, Render]) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        renders["dev"].stack = "prod"  # type: ignore[misc]
+
+
+def test_the_format_is_read_by_value_as_a_real_command_line_gives_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """sys.argv's strings are new objects, not the interned literal "json"."""
+    json_format = "".join(["js", "on"])
+    assert main(["--stack", "dev", "--format", json_format, "--out", str(tmp_path / "dev")]) == 0
+    assert json.loads(capsys.readouterr().out)["stack"] == "dev"
