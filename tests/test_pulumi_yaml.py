@@ -337,3 +337,9 @@ def test_plain_text_stays_text(text: str, stays: bool) -> None:
     from tools.pulumi_yaml import plain_text_stays_text
 
     assert plain_text_stays_text(text) is stays
+
+
+def test_a_stack_files_repr_shows_what_the_cli_holds_not_the_readers_internals() -> None:
+    assert repr(read("config:\n  a:b: 0777\n")) == (
+        f"StackFile(source={SOURCE!r}, config={{'a:b': 511}}, secure_keys=frozenset(), warnings=())"
+    )
