@@ -494,11 +494,16 @@ CASES: list[Case] = [
     ),
     Case("indentation in flow", "config:\n  a:v: {x: 1,\ny: 2}\n"),
     Case("alias with anchor chars", "config:\n  a:b: &x:y 1\n  a:c: *x:y\n", refuse="3:10: is not YAML"),
-    # Found by mutation testing (cosmic-ray): aliases as keys, and how far aliases may expand.
+    # Found by mutation testing (cosmic-ray): aliases as keys, how far aliases may expand, a column on line 2.
     Case("alias key", "config:\n  a:b: &k x\n  *k : 1\n"),
     Case("alias key int", "b: &n 1\nconfig:\n  a:v: {*n : x, 2: y}\n"),
     Case("alias key in a string map", "b: &s k\nconfig:\n  a:v: {*s : x, l: y}\n"),
     Case("aliases expand to sixty thousand values", ALIASES_60K),
+    Case(
+        "control character on the line after a blank first line",
+        "\nconfig: \x01\n",
+        refuse="2:9: is not YAML (character U+0001: control characters are not allowed)",
+    ),
     Case("aliases expand past the limit", ALIAS_BOMB, refuse="1: its aliases expand to more than 100000 values"),
 ]
 
