@@ -3,6 +3,8 @@ answered by the Pulumi SDK's own loader (tests/support/pulumi_config_oracle); no
 
 import datetime
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import yaml
 from tests.support.pulumi_yaml_oracle import CASES as GENERATOR_CASES
 from tools.pulumi_yaml import StackFileError, load_stack_file, parse_stack_text, project_name
 
+ROOT = Path(__file__).resolve().parents[1]
 CASES_FILE = Path(__file__).resolve().parent / "support" / "pulumi_yaml_cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))["cases"]
 ACCEPTED = [case for case in CASES if "refuse" not in case]
@@ -343,3 +346,13 @@ def test_a_stack_files_repr_shows_what_the_cli_holds_not_the_readers_internals()
     assert repr(read("config:\n  a:b: 0777\n")) == (
         f"StackFile(source={SOURCE!r}, config={{'a:b': 511}}, secure_keys=frozenset(), warnings=())"
     )
+
+
+def test_without_libyaml_the_import_says_what_is_missing() -> None:
+    """PyYAML's pure-Python scanner reads some texts otherwise than libyaml and yaml.v3 (a tab after a value)."""
+    code = "import yaml\ndel yaml.CSafeLoader\nimport tools.pulumi_yaml\n"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert run.returncode == 1
+    assert run.stderr.strip().endswith(
+        "ImportError: tools.pulumi_yaml needs PyYAML built with libyaml (yaml.CSafeLoader)"
+    ), run.stderr
