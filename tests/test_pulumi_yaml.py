@@ -356,3 +356,13 @@ def test_without_libyaml_the_import_says_what_is_missing() -> None:
     assert run.stderr.strip().endswith(
         "ImportError: tools.pulumi_yaml needs PyYAML built with libyaml (yaml.CSafeLoader)"
     ), run.stderr
+
+
+def test_text_and_source_may_be_named_and_project_must_be(tmp_path: Path) -> None:
+    stack = parse_stack_text(text="config:\n  registries: x\n", source=SOURCE, project="other")
+    assert stack.program_config() == {"other:registries": "x"}
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text("config:\n  registries: x\n", encoding="utf-8")
+    assert load_stack_file(path=path, project="other").program_config() == {"other:registries": "x"}
+    with pytest.raises(TypeError):
+        parse_stack_text("config:\n  a:b: 1\n", SOURCE, "other")  # type: ignore[misc]
