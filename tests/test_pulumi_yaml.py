@@ -366,3 +366,18 @@ def test_text_and_source_may_be_named_and_project_must_be(tmp_path: Path) -> Non
     assert load_stack_file(path=path, project="other").program_config() == {"other:registries": "x"}
     with pytest.raises(TypeError):
         parse_stack_text("config:\n  a:b: 1\n", SOURCE, "other")  # type: ignore[misc]
+
+
+def test_an_alias_is_found_at_its_own_line_or_its_keys() -> None:
+    stack = read("config:\n  a:b: &x 1\n  a:v:\n    - 2\n    - *x\n  a:w:\n    *x\n")
+    assert stack.config == {"a:b": 1, "a:v": [2, 1], "a:w": 1}
+    assert (stack.line_of("a:v", (1,)), stack.line_of("a:w")) == (5, 6)
+
+
+def test_dumped_yaml_writes_a_shared_value_out_each_time_without_anchors() -> None:
+    from tools.pulumi_yaml import dump_yaml
+
+    shared = ["x", "0777"]
+    assert dump_yaml({"config": {"a:b": shared, "a:c": {"k": shared}}}) == (
+        'config:\n  a:b:\n    - x\n    - "0777"\n  a:c:\n    k:\n      - x\n      - "0777"\n'
+    )
