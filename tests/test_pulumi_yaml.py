@@ -1,6 +1,7 @@
 """tools.pulumi_yaml reads stack files as the Pulumi CLI does. The cases in tests/support/pulumi_yaml_cases.json were
 answered by the Pulumi SDK's own loader (tests/support/pulumi_config_oracle); no Go is needed here."""
 
+import dataclasses
 import datetime
 import json
 import subprocess
@@ -381,3 +382,8 @@ def test_dumped_yaml_writes_a_shared_value_out_each_time_without_anchors() -> No
     assert dump_yaml({"config": {"a:b": shared, "a:c": {"k": shared}}}) == (
         'config:\n  a:b:\n    - x\n    - "0777"\n  a:c:\n    k:\n      - x\n      - "0777"\n'
     )
+
+
+def test_a_stack_file_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read("config:\n  a:b: 1\n").config = {}  # type: ignore[misc]
