@@ -387,3 +387,9 @@ def test_dumped_yaml_writes_a_shared_value_out_each_time_without_anchors() -> No
 def test_a_stack_file_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         read("config:\n  a:b: 1\n").config = {}  # type: ignore[misc]
+
+
+def test_dumped_yaml_keeps_the_key_order_and_writes_text_that_is_not_ascii_as_is() -> None:
+    from tools.pulumi_yaml import dump_yaml
+
+    assert dump_yaml({"config": {"b:x": "café", "a:y": 2}}) == "config:\n  b:x: café\n  a:y: 2\n"

@@ -504,6 +504,11 @@ CASES: list[Case] = [
         "\nconfig: \x01\n",
         refuse="2:9: is not YAML (character U+0001: control characters are not allowed)",
     ),
+    Case(
+        "control character at column 3 of line 2",
+        "ab: 1\nc:\x01\nconfig:\n  a:b: 1\n",
+        refuse="2:3: is not YAML (character U+0001: control characters are not allowed)",
+    ),
     Case("aliases expand past the limit", ALIAS_BOMB, refuse="1: its aliases expand to more than 100000 values"),
 ]
 
