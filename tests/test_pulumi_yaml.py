@@ -1,8 +1,11 @@
 """tools.pulumi_yaml reads stack files as the Pulumi CLI does. The cases in tests/support/pulumi_yaml_cases.json were
 answered by the Pulumi SDK's own loader (tests/support/pulumi_config_oracle); no Go is needed here."""
 
+import dataclasses
 import datetime
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ import yaml
 from tests.support.pulumi_yaml_oracle import CASES as GENERATOR_CASES
 from tools.pulumi_yaml import StackFileError, load_stack_file, parse_stack_text, project_name
 
+ROOT = Path(__file__).resolve().parents[1]
 CASES_FILE = Path(__file__).resolve().parent / "support" / "pulumi_yaml_cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))["cases"]
 ACCEPTED = [case for case in CASES if "refuse" not in case]
@@ -337,3 +341,55 @@ def test_plain_text_stays_text(text: str, stays: bool) -> None:
     from tools.pulumi_yaml import plain_text_stays_text
 
     assert plain_text_stays_text(text) is stays
+
+
+def test_a_stack_files_repr_shows_what_the_cli_holds_not_the_readers_internals() -> None:
+    assert repr(read("config:\n  a:b: 0777\n")) == (
+        f"StackFile(source={SOURCE!r}, config={{'a:b': 511}}, secure_keys=frozenset(), warnings=())"
+    )
+
+
+def test_without_libyaml_the_import_says_what_is_missing() -> None:
+    """PyYAML's pure-Python scanner reads some texts otherwise than libyaml and yaml.v3 (a tab after a value)."""
+    code = "import yaml\ndel yaml.CSafeLoader\nimport tools.pulumi_yaml\n"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert run.returncode == 1
+    assert run.stderr.strip().endswith(
+        "ImportError: tools.pulumi_yaml needs PyYAML built with libyaml (yaml.CSafeLoader)"
+    ), run.stderr
+
+
+def test_text_and_source_may_be_named_and_project_must_be(tmp_path: Path) -> None:
+    stack = parse_stack_text(text="config:\n  registries: x\n", source=SOURCE, project="other")
+    assert stack.program_config() == {"other:registries": "x"}
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text("config:\n  registries: x\n", encoding="utf-8")
+    assert load_stack_file(path=path, project="other").program_config() == {"other:registries": "x"}
+    with pytest.raises(TypeError):
+        parse_stack_text("config:\n  a:b: 1\n", SOURCE, "other")  # type: ignore[misc]
+
+
+def test_an_alias_is_found_at_its_own_line_or_its_keys() -> None:
+    stack = read("config:\n  a:b: &x 1\n  a:v:\n    - 2\n    - *x\n  a:w:\n    *x\n")
+    assert stack.config == {"a:b": 1, "a:v": [2, 1], "a:w": 1}
+    assert (stack.line_of("a:v", (1,)), stack.line_of("a:w")) == (5, 6)
+
+
+def test_dumped_yaml_writes_a_shared_value_out_each_time_without_anchors() -> None:
+    from tools.pulumi_yaml import dump_yaml
+
+    shared = ["x", "0777"]
+    assert dump_yaml({"config": {"a:b": shared, "a:c": {"k": shared}}}) == (
+        'config:\n  a:b:\n    - x\n    - "0777"\n  a:c:\n    k:\n      - x\n      - "0777"\n'
+    )
+
+
+def test_a_stack_file_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read("config:\n  a:b: 1\n").config = {}  # type: ignore[misc]
+
+
+def test_dumped_yaml_keeps_the_key_order_and_writes_text_that_is_not_ascii_as_is() -> None:
+    from tools.pulumi_yaml import dump_yaml
+
+    assert dump_yaml({"config": {"b:x": "café", "a:y": 2}}) == "config:\n  b:x: café\n  a:y: 2\n"

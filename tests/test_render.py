@@ -7,6 +7,7 @@ Update the golden files on purpose, after reading the diff:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -16,9 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
+import tools.render
+from tools.halyard import HalyardError
 from tools.offline import ROOT
 from tools.output_directory import replace_directory
 from tools.render import SUMMARY_FILE, Render, main, render
@@ -324,3 +328,62 @@ def test_the_render_reads_stack_files_as_the_cli_does(tmp_path: Path, capsys: py
     assert yaml.safe_load(text)["config"]["spinnaker-ecr:registries"][0]["accountId"] == "012345678901"
     assert main(["--config-file", str(config_file), "--out", str(tmp_path / "out")]) == 2
     assert "012345678901 (Pulumi reads 12345678901) is a number" in capsys.readouterr().err
+
+
+def test_json_summary_keeps_text_that_is_not_ascii_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real_summary = tools.render.summary
+    monkeypatch.setattr(tools.render, "summary", lambda *args: {**real_summary(*args), "note": "café — ok"})
+    out = tmp_path / "dev"
+    assert main(["--stack", "dev", "--format", "json", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert '"note": "café — ok"' in printed
+    assert printed == (out / SUMMARY_FILE).read_text(encoding="utf-8")
+
+
+def test_halyard_is_a_keyword_argument() -> None:
+    with pytest.raises(TypeError):
+        render("dev", {}, True)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        tools.render.render_engine_config("dev", {}, True)  # type: ignore[misc]
+
+
+def test_a_run_error_from_the_program_exits_2_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def stopped(*args: Any) -> Any:
+        raise pulumi.RunError("the program stopped")
+
+    monkeypatch.setattr(tools.render, "run_with_engine_config", stopped)
+    out = tmp_path / "dev"
+    assert main(["--stack", "dev", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"render: {stack_file('dev')}: the program stopped\n"
+    assert not out.exists()
+
+
+def test_what_halyard_cannot_carry_exits_2_with_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refused(*args: Any) -> Any:
+        raise HalyardError("--halyard: spec.spinnakerConfig ['x'] has no Halyard file here")
+
+    monkeypatch.setattr(tools.render, "halyard_files", refused)
+    out = tmp_path / "dev"
+    assert main(["--stack", "dev", "--halyard", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == "render: --halyard: spec.spinnakerConfig ['x'] has no Halyard file here\n"
+    assert not out.exists()
+
+
+def test_a_render_is_frozen(renders: dict[str, Render]) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        renders["dev"].stack = "prod"  # type: ignore[misc]
+
+
+def test_the_format_is_read_by_value_as_a_real_command_line_gives_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """sys.argv's strings are new objects, not the interned literal "json"."""
+    json_format = "".join(["js", "on"])
+    assert main(["--stack", "dev", "--format", json_format, "--out", str(tmp_path / "dev")]) == 0
+    assert json.loads(capsys.readouterr().out)["stack"] == "dev"

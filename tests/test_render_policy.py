@@ -102,7 +102,13 @@ def test_the_policy_config_flag_sets_the_levels(tmp_path: Path, capsys: pytest.C
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("{", "is not JSON"), ("[]", "is not a JSON object"), ('{"no-such-policy": "mandatory"}', "no-such-policy")],
+    [
+        ("{", "is not JSON"),
+        ("[]", "is not a JSON object"),
+        ('{"no-such-policy": "mandatory"}', "no-such-policy"),
+        ('{"token-refresh-image-pinned-by-digest": "mandatroy"}', 'to "mandatroy", which is not a level (advisory'),
+        ('{"token-refresh-image-pinned-by-digest": 1}', "to 1, which is not a level (advisory"),
+    ],
 )
 def test_a_bad_policy_config_is_named_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
@@ -130,3 +136,8 @@ def test_the_ecr_token_cannot_be_sent_elsewhere_by_a_stack_file_edit(
 def test_the_production_default_is_the_files_own(tmp_path: Path) -> None:
     assert json.loads(Path("policy/config/production.json").read_text())
     assert "production: true" in stack_file("prod").read_text()
+
+
+def test_the_exit_codes_are_the_documented_ones() -> None:
+    """docs/render.md and the module say: 2 for what the user fixes, 3 for a mandatory policy violation."""
+    assert (EXIT_INVALID, EXIT_POLICY) == (2, 3)

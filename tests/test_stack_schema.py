@@ -2,12 +2,16 @@
 the settings module on what editors can check."""
 
 import copy
+import runpy
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 
+import tools.stack_files
+import tools.stack_schema
 from tools.stack_files import stack_file, stack_names
 from tools.stack_schema import SCHEMA_FILE, SCHEMA_LINE, schema_text, stack_file_schema
 
@@ -71,3 +75,21 @@ def changed(stack: str, edit: Any) -> dict[str, Any]:
 )
 def test_editors_flag_what_settings_refuse(edit: Any) -> None:
     assert list(VALIDATOR.iter_errors(changed("dev", edit)))
+
+
+def test_the_command_writes_the_schema_and_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m tools.stack_schema` writes stacks/stack-file.schema.json (here under tmp_path) and says so."""
+    monkeypatch.setattr(tools.stack_files, "STACKS_DIR", tmp_path)
+    with pytest.warns(RuntimeWarning, match="found in sys.modules"), pytest.raises(SystemExit) as exited:
+        runpy.run_module("tools.stack_schema", run_name="__main__")
+    assert exited.value.code == 0
+    written = tmp_path / "stack-file.schema.json"
+    assert written.read_text(encoding="utf-8") == schema_text()
+    assert capsys.readouterr().out == f"Wrote {written}\n"
+
+
+def test_the_schema_keeps_text_that_is_not_ascii_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tools.stack_schema, "stack_file_schema", lambda: {"description": "a key — or two"})
+    assert schema_text() == '{\n  "description": "a key — or two"\n}\n'

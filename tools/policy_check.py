@@ -21,6 +21,8 @@ from tools.offline import ProgramRun
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 PRODUCTION_CONFIG = POLICY_DIR / "config" / "production.json"
 MANDATORY = "mandatory"
+# The enforcement levels a `--policy-config` document may name; the Pulumi CLI refuses any other value.
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
 
 class PolicyConfigError(ValueError):
@@ -53,7 +55,20 @@ def read_policy_config(path: Path) -> dict[str, Any]:
             f"--policy-config: {str(path)!r} names {', '.join(unknown)}, which the pack does not have "
             f"(policies: {', '.join(sorted(names))})"
         )
+    for name, value in document.items():
+        if not _names_a_level(value):
+            raise PolicyConfigError(
+                f"--policy-config: {str(path)!r} sets {name} to {json.dumps(value)}, which is not a level "
+                f"({', '.join(LEVELS)}) nor an object with an enforcementLevel of one"
+            )
     return document
+
+
+def _names_a_level(value: Any) -> bool:
+    """A level, or an object whose enforcementLevel, if it has one, is a level (the rest are the policy's settings)."""
+    if isinstance(value, dict):
+        return value.get("enforcementLevel", MANDATORY) in LEVELS
+    return value in LEVELS
 
 
 def findings(run: ProgramRun, policy_config: dict[str, Any] | None = None) -> list[Any]:

@@ -150,6 +150,20 @@ REGISTRIES = """config:
       accountId: 012345678
 """
 
+# 60,804 values from 99 aliases of one 600-item list: yaml.v3 takes it (under 99% of its decodes come from aliases).
+ALIASES_60K = "a: &a [" + ", ".join(["0"] * 600) + "]\nb: [" + ", ".join(["*a"] * 99) + "]\nconfig:\n  a:b: *a\n"
+# Ten of ten of ten ... values: yaml.v3 refuses it (document contains excessive aliasing), and so do we.
+ALIAS_BOMB = (
+    "a: &a ["
+    + ", ".join(["x"] * 10)
+    + "]\n"
+    + "".join(
+        f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
+        for previous, name in zip("abcd", "bcde", strict=True)
+    )
+    + "config:\n  a:b: 1\n"
+)
+
 MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 CASES: list[Case] = [
@@ -480,6 +494,22 @@ CASES: list[Case] = [
     ),
     Case("indentation in flow", "config:\n  a:v: {x: 1,\ny: 2}\n"),
     Case("alias with anchor chars", "config:\n  a:b: &x:y 1\n  a:c: *x:y\n", refuse="3:10: is not YAML"),
+    # Found by mutation testing (cosmic-ray): aliases as keys, how far aliases may expand, a column on line 2.
+    Case("alias key", "config:\n  a:b: &k x\n  *k : 1\n"),
+    Case("alias key int", "b: &n 1\nconfig:\n  a:v: {*n : x, 2: y}\n"),
+    Case("alias key in a string map", "b: &s k\nconfig:\n  a:v: {*s : x, l: y}\n"),
+    Case("aliases expand to sixty thousand values", ALIASES_60K),
+    Case(
+        "control character on the line after a blank first line",
+        "\nconfig: \x01\n",
+        refuse="2:9: is not YAML (character U+0001: control characters are not allowed)",
+    ),
+    Case(
+        "control character at column 3 of line 2",
+        "ab: 1\nc:\x01\nconfig:\n  a:b: 1\n",
+        refuse="2:3: is not YAML (character U+0001: control characters are not allowed)",
+    ),
+    Case("aliases expand past the limit", ALIAS_BOMB, refuse="1: its aliases expand to more than 100000 values"),
 ]
 
 # The project's own stack files, as they are when the table is written.
