@@ -196,12 +196,33 @@ def test_load_settings_checks_aws_region_and_other_namespaces_from_the_engine(mo
     pulumi.runtime.set_mocks(OfflineMocks("us-east-1"), project="spinnaker-ecr", stack="envtest")
     pulumi.runtime.set_all_config({})
     engine_config = {f"spinnaker-ecr:{key}": json.dumps(value) for key, value in GOOD.items()}
-    engine_config |= {"aws:region": "us-est-1", "spinnaker-ecs:tags": "{}", "kubernetes:context": "kind"}
+    engine_config |= {
+        "aws:region": "us-est-1",
+        "spinaker-ecr:registries": "[]",
+        "spinnaker-ecs:tags": json.dumps({"team": 7}),
+        "kubernetes:context": "kind",
+    }
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(engine_config))
     with pytest.raises(SettingsError) as raised:
         load_settings()
     assert list(raised.value.problems) == [
+        "spinaker-ecr:registries: is not a key of any namespace this stack uses; did you mean "
+        "spinnaker-ecr:registries?",
         "spinnaker-ecs:tags: is not a key of any namespace this stack uses; did you mean spinnaker-ecr:tags?",
         "aws:region: 'us-est-1' is not an AWS region of the aws, aws-cn, aws-us-gov partitions; did you mean "
         "us-east-1 or us-west-1?",
+    ]
+
+
+@pytest.mark.parametrize(("value", "shown"), [("x", "'x'"), (["x"], '["x"]')])
+def test_a_token_refresh_that_is_not_a_mapping_is_named(value: Any, shown: str) -> None:
+    assert problems(config_with(tokenRefresh=value)) == [
+        f"spinnaker-ecr:tokenRefresh: {shown} is not valid: Unable to extract tag using discriminator _method_of()"
+    ]
+
+
+def test_a_key_elsewhere_named_like_a_refresh_method_is_not_taken_for_one() -> None:
+    assert problems(config_with(tags={"sidecar": 7})) == [
+        "spinnaker-ecr:tags.sidecar: 7 is not a tag value (a string of at most 256 letters, digits, spaces and "
+        "_ . : / = + - @)"
     ]
