@@ -237,9 +237,7 @@ SetByProgram = Annotated[
 class Model(BaseModel):
     """Strict objects: an unknown key is an error, and `key:` with no value counts as not given."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, field_title_generator=lambda name, info: info.alias or name
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", field_title_generator=lambda name, info: info.alias or name)
 
     @model_validator(mode="before")
     @classmethod

@@ -334,7 +334,13 @@ def _registry_problems(registries: list[tuple[int, Registry]], region: str | Non
                 f"is in partition {partition_of(registry.region)}, but registries[{first_index}] is in "
                 f"{partition_of(first.region)}: one stack's registries must share a partition",
             )
-    if region and region_problem(region) is None and partition_of(region) != partition_of(first.region):
+    # aws:region as the stack file types it may be a number (a JSON-decoded value): _region_problems names it.
+    if (
+        isinstance(region, str)
+        and region
+        and region_problem(region) is None
+        and partition_of(region) != partition_of(first.region)
+    ):
         yield Problem(
             key,
             (first_index, "region"),
