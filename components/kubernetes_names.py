@@ -12,8 +12,6 @@ _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 LABEL_MAX = 63
 SUBDOMAIN_MAX = 253
-# The API server rejects a managedFields manager name longer than this.
-FIELD_MANAGER_MAX = 128
 
 DNS1123_LABEL_ACCEPTED = "a DNS-1123 label (at most 63 lower-case letters, digits and '-', alphanumeric at both ends)"
 DNS1123_SUBDOMAIN_ACCEPTED = (

@@ -246,10 +246,6 @@ class Model(BaseModel):
             return {key: value for key, value in data.items() if value is not None}
         return data
 
-    def given(self) -> set[str]:
-        """The stack-file keys that were set (by alias)."""
-        return {type(self).model_fields[name].alias or name for name in self.model_fields_set}
-
 
 class PassThrough(BaseModel):
     """An entry passed to the SpinnakerService verbatim: only its identifying key is checked here."""
@@ -333,7 +329,6 @@ class ModeRules:
     needs: Mapping[str, str]  # key -> why this mode needs it
     allows: tuple[str, ...]  # every key this mode reads (besides mode)
     needs_one_of: tuple[str, ...] = ()
-    creates_role: bool = False  # this stack creates an IAM role
     uses_aws: bool = True  # registers AWS resources or calls AWS functions
     # Credentials reach clouddriver's pod by web identity or Pod Identity, which the legacy image cannot use.
     workload_identity: bool = False
@@ -347,7 +342,6 @@ ACCESS_MODES: Mapping[AccessMode, ModeRules] = {
         needs={"serviceAccount": _SERVICE_ACCOUNT_NEED},
         needs_one_of=("clusterName", "oidcProviderArn"),
         allows=("clusterName", "oidcProviderArn", "audience", "serviceAccount"),
-        creates_role=True,
         workload_identity=True,
         annotates_role=True,
     ),
@@ -357,7 +351,6 @@ ACCESS_MODES: Mapping[AccessMode, ModeRules] = {
             "serviceAccount": _SERVICE_ACCOUNT_NEED,
         },
         allows=("clusterName", "serviceAccount"),
-        creates_role=True,
         workload_identity=True,
     ),
     AccessMode.NODE_ROLE: ModeRules(

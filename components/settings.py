@@ -156,8 +156,6 @@ def _accepted(error: Mapping[str, Any], path: tuple[str | int, ...], method: str
         owners = [m for m, model in REFRESH_METHODS.items() if name in _known_keys(model)]
         if method and path[:1] == ("tokenRefresh",) and owners:
             return f"only applies to method {' or '.join(owners)}, not {method}"
-        if name in _MOVED and len(path) == 1:
-            return f"has {_MOVED[name]}"
         known = _known_keys(_model_at(path[:-1], method))
         return f"is not a known key (known: {', '.join(known)}){did_you_mean(name, known)}"
     if kind in ("enum", "literal_error"):
