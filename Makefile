@@ -24,7 +24,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(PY) -m pytest -q -m "not e2e"
+	$(PY) -m pytest -q -m "not e2e" -n 2
 
 # Re-pins every requirements file from its .in (uv), the program's and the pack's against the dev pins. uv takes no
 # editable path as a constraint, so the constraints are the dev pins without the `-e ./sidecar` line.
