@@ -115,14 +115,14 @@ def test_a_reader_that_does_not_read_costs_one_wait_then_lines_are_dropped_at_on
     read_end, write_end = full_pipe()
     try:
         stream = FileDescriptorStream(write_end, wait_seconds=0.3)
-        assert 0.3 <= timed_timeout(stream, "first\n") < 2
+        assert 0.3 <= timed_timeout(stream, "first\n") < 0.8
         assert timed_timeout(stream, "second\n") < 0.1
         # The reader reads again: the next line goes through whole, and a later stall costs one wait again.
         assert set(drain(read_end)) == {ord("x")}
         stream.write("third\n")
         assert drain(read_end) == b"third\n"
         fill(write_end)
-        assert 0.3 <= timed_timeout(stream, "fourth\n") < 2
+        assert 0.3 <= timed_timeout(stream, "fourth\n") < 0.8
     finally:
         os.close(read_end)
         os.close(write_end)
@@ -155,3 +155,34 @@ def test_the_log_drops_a_line_nobody_reads_and_goes_on() -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_by_default_a_line_waits_one_second() -> None:
+    read_end, write_end = full_pipe()
+    try:
+        assert 1.0 <= timed_timeout(FileDescriptorStream(write_end), "line\n") < 1.5
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_a_wait_already_over_never_blocks() -> None:
+    """A deadline in the past is no wait at all (poll's -1 would be forever)."""
+    read_end, write_end = full_pipe()
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            FileDescriptorStream(write_end, wait_seconds=-5).write("line\n")
+        except BaseException as error:
+            failed.append(error)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(timeout=2)
+    stuck = writer.is_alive()
+    os.close(read_end)  # a stuck write ends with EPIPE
+    writer.join(timeout=2)
+    os.close(write_end)
+    assert not stuck
+    assert [type(error) for error in failed] == [TimeoutError]
