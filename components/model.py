@@ -47,7 +47,7 @@ LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
 # The program's own range for interval (the sidecar accepts a wider one): at least a minute, and renewing before
 # the token expires.
 MIN_INTERVAL = MINUTE
-TOKEN_LIFETIME = int(contract.TOKEN_LIFETIME.total_seconds()) * 1_000_000_000
+TOKEN_LIFETIME = contract.TOKEN_LIFETIME_NANOSECONDS
 INTERVAL_ACCEPTED = "a Go duration from 1m up to (not including) 12h, the ECR token lifetime, e.g. 30m or 1h30m"
 
 

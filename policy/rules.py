@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 from ecr_token_refresh import contract
-from ecr_token_refresh.duration import SECOND, parse_go_duration
+from ecr_token_refresh.duration import parse_go_duration
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -102,7 +102,7 @@ CLOUDDRIVER_SIDECAR_KEYS = ("spin-clouddriver", "clouddriver")
 CLOUDDRIVER_SERVICES = ("clouddriver", "clouddriver-caching", "clouddriver-rw", "clouddriver-ro", "clouddriver-ro-deck")
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 LEGACY_IMAGE_REPOSITORY = "skuid/ecr-token-refresh"
-TOKEN_LIFETIME_NANOSECONDS = int(contract.TOKEN_LIFETIME.total_seconds()) * SECOND
+TOKEN_LIFETIME_NANOSECONDS = contract.TOKEN_LIFETIME_NANOSECONDS
 # The key of an ECRAuthorizationToken generator's Secret that holds the token.
 GENERATOR_PASSWORD_KEY = "password"
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\Z")

@@ -48,3 +48,9 @@ def test_every_password_file_is_in_the_volume_clouddriver_shares(stack: str, sta
     shared = sidecar_block(run)["mountPath"]
     registries = parse(run.one("kubernetes:core/v1:ConfigMap").inputs["data"][contract.CONFIG_KEY]).registries
     assert registries and all(posixpath.dirname(r.password_file) == shared for r in registries)
+
+
+def test_the_token_lifetime_in_nanoseconds_is_twelve_hours_as_a_go_duration() -> None:
+    """The program's and the pack's interval bounds both take it from the contract."""
+    assert parse_go_duration("12h") == contract.TOKEN_LIFETIME_NANOSECONDS
+    assert isinstance(contract.TOKEN_LIFETIME_NANOSECONDS, int)

@@ -25,6 +25,7 @@ PASSWORD_SUFFIX = ".pass"
 
 # GetAuthorizationToken's tokens live 12 h (ECR API reference); also the lifetime assumed when expiresAt is unusable.
 TOKEN_LIFETIME = timedelta(hours=12)
+TOKEN_LIFETIME_NANOSECONDS = TOKEN_LIFETIME // timedelta(microseconds=1) * 1000
 
 # `interval` in config.yaml: a Go duration within these bounds, inclusive (the texts, and their nanoseconds as
 # duration.parse_go_duration returns them). The lower bound keeps tests fast without letting a typo spin the loop;
