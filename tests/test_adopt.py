@@ -12,6 +12,7 @@ import copy
 import itertools
 import os
 import re
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -1012,3 +1013,23 @@ def test_a_file_outside_stacks_is_rendered_by_its_path(adopt: Callable[..., Resu
 def test_a_bad_stack_name(adopt: Callable[..., Result]) -> None:
     result = adopt(fixture("published", "spinnakerservice"), fixture("published", "configmap"), "a/b")
     assert result.code == 2 and "--stack: 'a/b' is not a stack name" in result.stderr
+
+
+def test_a_stack_name_pulumi_refuses_is_refused_here_too(adopt: Callable[..., Result]) -> None:
+    """Pulumi allows at most 100 characters: the workflows (tools/environments.py) would refuse a longer one."""
+    name = "s" * 101
+    result = adopt(fixture("published", "spinnakerservice"), fixture("published", "configmap"), name)
+    assert result.code == 2 and f"--stack: '{name}' is not a stack name (letters, digits" in result.stderr
+    assert not result.out.exists()
+    assert adopt(fixture("published", "spinnakerservice"), fixture("published", "configmap"), "s" * 100).code == 0
+
+
+def test_the_stack_file_gets_the_mode_of_any_new_file(adopt: Callable[..., Result]) -> None:
+    """Not mkstemp's 0600: the umask decides, as for a file an editor writes."""
+    previous = os.umask(0o022)
+    try:
+        result = adopt(fixture("published", "spinnakerservice"), fixture("published", "configmap"), "modes")
+    finally:
+        os.umask(previous)
+    assert result.code == 0
+    assert stat.S_IMODE(result.out.stat().st_mode) == 0o644

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -22,10 +21,10 @@ from tools.adopt_inputs import AdoptError, read_config_map, read_spinnaker_servi
 from tools.adopt_join import adopt
 from tools.adopt_migration import list_owners, migration_steps, needs_patch_force
 from tools.adopt_stack_file import check_stack_file, stack_config, stack_file_text
-from tools.stack_files import stack_file
+from tools.output_directory import current_umask
+from tools.stack_files import STACK_NAME, STACK_NAME_ACCEPTED, stack_file
 
 EXIT_INVALID = 2
-_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -55,8 +54,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def adopted_stack_file(args: argparse.Namespace, out: Path) -> tuple[str, str]:
     """The stack file's text and the migration steps; raises AdoptError and touches nothing."""
-    if not _STACK_NAME.fullmatch(args.stack):
-        raise AdoptError([f"--stack: {args.stack!r} is not a stack name (letters, digits, '-', '_' and '.')"])
+    if not STACK_NAME.fullmatch(args.stack):
+        raise AdoptError([f"--stack: {args.stack!r} is not a stack name ({STACK_NAME_ACCEPTED})"])
     if out.exists() and not args.force:
         raise AdoptError([f"{out}: exists: give --force to replace it, or --out another path"])
     service = read_spinnaker_service(args.spinnaker_service)
@@ -75,6 +74,8 @@ def write_file(path: Path, text: str) -> None:
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
+        # mkstemp makes it 0600; a stack file is an ordinary file of the repository.
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -17,7 +17,7 @@ from components.model import ACCESS_MODES, PROJECT, AccessMode, is_legacy_image
 from components.settings import SettingsError, parse_settings
 from tools.adopt_inputs import AdoptError
 from tools.adopt_join import Adoption, registry_entry
-from tools.pulumi_yaml import StackFileDumper
+from tools.pulumi_yaml import dump_yaml
 from tools.stack_schema import SCHEMA_LINE
 
 # Only for the settings check of the adopted file; never written (adopt cannot know how clouddriver reaches AWS).
@@ -65,8 +65,7 @@ def stack_config(adoption: Adoption, *, patch_force: bool) -> tuple[dict[str, An
 
 
 def _dump(key: str, value: Any) -> list[str]:
-    text = yaml.dump({key: value}, Dumper=StackFileDumper, sort_keys=False, allow_unicode=True, width=4096)
-    return ["  " + line for line in text.splitlines()]
+    return ["  " + line for line in dump_yaml({key: value}).splitlines()]
 
 
 def access_comment(image: Any, service_account: str | None) -> list[str]:

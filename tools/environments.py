@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -30,11 +29,10 @@ from typing import Any
 from components.model import PROJECT
 from components.settings import SettingsError, message, parse_settings
 from tools.render import as_typed
-from tools.stack_files import STACKS_DIR, StackFile, StackFileError, read_stack_file, stack_name_of
+from tools.stack_files import STACK_NAME, STACKS_DIR, StackFile, StackFileError, read_stack_file, stack_name_of
 
 EXIT_INVALID = 2
 # Pulumi's stack names, which also name GitHub environments and artifacts.
-_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _DEPLOY_KEY = f"{PROJECT}:deploy"
 _TOKEN_REFRESH_KEY = f"{PROJECT}:tokenRefresh"
 # The examples' stand-in for the digest of the image you publish: the digest of no image.
@@ -83,7 +81,7 @@ def read_environment(path: Path, *, refuse_placeholder_image: bool = False) -> t
     """(stack, order, production, region) of one stack file, or EnvironmentsError naming the file and line."""
     stack = stack_name_of(path)
     path = shown(path)
-    if not _STACK_NAME.fullmatch(stack):
+    if not STACK_NAME.fullmatch(stack):
         raise EnvironmentsError(
             f"{path}: {stack!r} is not a stack name (at most 100 letters, digits, '-', '_' and '.'): rename the file"
         )

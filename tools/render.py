@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,13 +31,21 @@ from tools.halyard import HalyardError, halyard_files
 from tools.manifests import json_text, rendered_resources, resource_files
 from tools.offline import config_values, run_with_engine_config
 from tools.output_directory import OutputDirectoryError, replace_directory
-from tools.stack_files import StackFile, StackFileError, read_stack_file, stack_file, stack_name_of, stack_names
+from tools.stack_files import (
+    STACK_NAME,
+    STACK_NAME_ACCEPTED,
+    StackFile,
+    StackFileError,
+    read_stack_file,
+    stack_file,
+    stack_name_of,
+    stack_names,
+)
 from tools.summary import summary, summary_table
 
 SUMMARY_FILE = "summary.json"
 EXIT_INVALID = 2
 EXIT_POLICY = 3
-_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 class RenderError(Exception):
@@ -79,8 +86,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def stack_and_file(args: argparse.Namespace) -> tuple[str, Path]:
     stack = args.stack if args.stack is not None else stack_name_of(args.config_file)
-    if not _STACK_NAME.match(stack):
-        raise RenderError(f"stack name: {stack!r} is not a stack name (letters, digits, '-', '_' and '.')")
+    if not STACK_NAME.fullmatch(stack):
+        raise RenderError(f"stack name: {stack!r} is not a stack name ({STACK_NAME_ACCEPTED})")
     if args.config_file is not None:
         if not args.config_file.is_file():
             raise RenderError(f"--config-file: {str(args.config_file)!r} does not exist or is not a file")

@@ -1,9 +1,14 @@
 """The stack files in stacks/: their names, and each read exactly as the Pulumi CLI reads it (tools/pulumi_yaml)."""
 
+import re
 from pathlib import Path
 from typing import Any
 
 from tools.pulumi_yaml import StackFile, StackFileError, load_stack_file
+
+# What Pulumi accepts as a stack name: letters, digits, '-', '_' and '.', at most 100 characters.
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+STACK_NAME_ACCEPTED = "letters, digits, '-', '_' and '.', at most 100 characters"
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
 

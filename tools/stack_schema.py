@@ -14,12 +14,12 @@ from typing import Any
 
 from components.model import PROJECT, StackConfig
 from components.partitions import supported_regions
+from components.settings import OTHER_NAMESPACES
 from tools.stack_files import STACKS_DIR
 
 SCHEMA_FILE = STACKS_DIR / "stack-file.schema.json"
 SCHEMA_LINE = f"# yaml-language-server: $schema={SCHEMA_FILE.name}"
 # Namespaces whose keys belong to the providers (kubernetes:context, ...) or to Pulumi itself.
-OTHER_NAMESPACES = ("aws", "kubernetes", "pulumi")
 
 
 def stack_file_schema() -> dict[str, Any]:
