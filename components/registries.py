@@ -19,6 +19,10 @@ def password_file(registry: Registry) -> str:
     return contract.password_file(registry.name)
 
 
+# The user name of every ECR registry password (GetAuthorizationToken's token is base64 'AWS:<password>').
+ECR_USERNAME = "AWS"
+
+
 def registry_host(account_id: str, region: str) -> str:
     return f"{account_id}.dkr.ecr.{region}.{dns_suffix(partition_of(region))}"
 
@@ -61,7 +65,7 @@ def docker_account(registry: Registry, password_source: Mapping[str, Any]) -> di
     return {
         "name": registry.name,
         "address": registry_address(registry),
-        "username": "AWS",
+        "username": ECR_USERNAME,
         **password_source,
         **registry.clouddriver_options,
     }

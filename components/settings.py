@@ -38,7 +38,7 @@ from components.model import (
 )
 from components.partitions import partition_of, region_problem
 from components.refresh_methods import password_files
-from components.registries import registry_address
+from components.registries import ECR_USERNAME, registry_address
 from components.suggestions import did_you_mean
 
 MISSING = object()
@@ -383,7 +383,9 @@ def _extra_account_problems(spinnaker: Spinnaker, registries: tuple[Registry, ..
         if not isinstance(password_file, str):
             continue
         fed_by = written.get(posixpath.normpath(password_file.replace("//", "/")))
-        if fed_by is not None and (entry.get("address") != registry_address(fed_by) or entry.get("username") != "AWS"):
+        if fed_by is not None and (
+            entry.get("address") != registry_address(fed_by) or entry.get("username") != ECR_USERNAME
+        ):
             yield Problem(
                 key,
                 ("extraDockerAccounts", index, "passwordFile"),

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.model import TOKEN_REFRESH_SIDECAR_NAME
-from components.registries import registry_host
+from components.registries import ECR_USERNAME, registry_host
+from components.token_refresh_sidecar import CONFIG_MAP_BASE_NAME
 from tools.adopt_inputs import (
+    CONFIG_FILE_KEY,
     MISSING,
     SIDECAR_KEYS,
     SIDECARS,
@@ -28,7 +30,6 @@ from tools.adopt_inputs import (
 
 # The program sets these from the registry; the rest of an account's keys are clouddriver options, kept.
 DERIVED_ACCOUNT_KEYS = ("name", "address", "passwordFile")
-ECR_USERNAME = "AWS"
 # Halyard's own account fields: clouddriver does not read providerVersion; requiredGroupMembership [] says nothing.
 HALYARD_ONLY = {"providerVersion": None, "requiredGroupMembership": []}
 
@@ -107,7 +108,7 @@ def find_token_sidecar(service: SpinnakerServiceInput, config_map: ConfigMapInpu
         mounted = [name for s in (named or service.sidecars) for name in _config_map_names(s)]
         fetch = "; ".join(
             f"kubectl get configmap {name} -n {service.namespace} -o yaml > {name}.yaml"
-            for name in mounted or ["token-refresh-config"]
+            for name in mounted or [CONFIG_MAP_BASE_NAME]
         )
         raise AdoptError(
             [f"--config-map: is required: the registries and the interval are in the sidecar's config.yaml ({fetch})"]
@@ -194,7 +195,7 @@ def _classify_accounts(
     problems.extend(
         Problem(
             config_map.file,
-            f'data["config.yaml"].registries[{r.index}].passwordFile',
+            f'data["{CONFIG_FILE_KEY}"].registries[{r.index}].passwordFile',
             r.password_file,
             "is written by the sidecar but no docker account reads it: add the account, or remove the registry "
             "from config.yaml (the program writes only the files its accounts read)",

@@ -15,7 +15,7 @@ import yaml
 
 from components.model import ACCESS_MODES, PROJECT, AccessMode, is_legacy_image
 from components.settings import SettingsError, parse_settings
-from tools.adopt_inputs import AdoptError
+from tools.adopt_inputs import CONFIG_FILE_KEY, AdoptError
 from tools.adopt_join import Adoption, registry_entry
 from tools.pulumi_yaml import dump_yaml
 from tools.stack_schema import SCHEMA_LINE
@@ -33,7 +33,7 @@ def stack_config(adoption: Adoption, *, patch_force: bool) -> tuple[dict[str, An
     service, config_map, sidecar = adoption.service, adoption.config_map, adoption.token_sidecar
     sources: dict[tuple[str | int, ...], str] = {
         ("tokenRefresh", "image"): f"{service.file}: {sidecar.key}.dockerImage",
-        ("tokenRefresh", "interval"): f'{config_map.file}: data["config.yaml"].interval',
+        ("tokenRefresh", "interval"): f'{config_map.file}: data["{CONFIG_FILE_KEY}"].interval',
     }
     spinnaker: dict[str, Any] = {
         "name": service.name,
