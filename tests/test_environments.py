@@ -207,3 +207,19 @@ def test_errors_exit_2_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_the_committed_stacks_directory_is_the_one_read() -> None:
     assert tool.STACKS_DIR == STACKS_DIR
+
+
+def test_an_extra_sidecar_on_the_placeholder_digest_is_refused_too(tmp_path: Path) -> None:
+    """A pod whose extra sidecar cannot be pulled never starts: that image must be real before a deploy too."""
+    config = config_with(template(), order=1)
+    spinnaker = config["spinnaker-ecr:spinnaker"]
+    shipper = {"name": "log-shipper", "dockerImage": "registry.example/shipper@" + PLACEHOLDER_DIGEST}
+    config["spinnaker-ecr:spinnaker"] = {
+        **spinnaker,
+        "extraSidecars": [{"name": "other", "dockerImage": "x:1"}, shipper],
+    }
+    write_stack(tmp_path, "qa", config)
+    assert [e.stack for e in environments(tmp_path)] == ["qa"]
+    message = refused(tmp_path, refuse_placeholder_images=True)
+    assert "spinnaker-ecr:spinnaker.extraSidecars[1].dockerImage: 'registry.example/shipper@sha256:" in message
+    assert "line " in message

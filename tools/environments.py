@@ -35,6 +35,7 @@ EXIT_INVALID = 2
 # Pulumi's stack names, which also name GitHub environments and artifacts.
 _DEPLOY_KEY = f"{PROJECT}:deploy"
 _TOKEN_REFRESH_KEY = f"{PROJECT}:tokenRefresh"
+_SPINNAKER_KEY = f"{PROJECT}:spinnaker"
 # The examples' stand-in for the digest of the image you publish: the digest of no image.
 PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
 
@@ -103,14 +104,26 @@ def read_environment(path: Path, *, refuse_placeholder_image: bool = False) -> t
         raise EnvironmentsError(
             f"{path}: aws:region: is required (the workflows assume the stack's role and reach its cluster there)"
         )
-    image = getattr(settings.token_refresh, "image", None)
-    if refuse_placeholder_image and isinstance(image, str) and image.endswith("@" + PLACEHOLDER_DIGEST):
-        line = document.line_of(_TOKEN_REFRESH_KEY, ("image",))
-        raise EnvironmentsError(
-            f"{path}: line {line}: {_TOKEN_REFRESH_KEY}.image: {image!r} is the examples' placeholder digest: publish "
-            "the sidecar image and paste its digest (docs/sidecar-image.md) before this stack is deployed"
-        )
+    if refuse_placeholder_image:
+        _refuse_placeholder_images(path, document, settings)
     return stack, settings.deploy.order, settings.deploy.production, region
+
+
+def _refuse_placeholder_images(path: Path, document: StackFile, settings: Any) -> None:
+    """The token-refresh image and every extra sidecar's image: none may be the examples' placeholder digest."""
+    images = [(_TOKEN_REFRESH_KEY, ("image",), getattr(settings.token_refresh, "image", None))]
+    images += [
+        (_SPINNAKER_KEY, ("extraSidecars", index, "dockerImage"), sidecar.entry().get("dockerImage"))
+        for index, sidecar in enumerate(settings.spinnaker.extra_sidecars)
+    ]
+    for key, where, image in images:
+        if isinstance(image, str) and image.endswith("@" + PLACEHOLDER_DIGEST):
+            shown_key = key + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where)
+            raise EnvironmentsError(
+                f"{path}: line {document.line_of(key, where)}: {shown_key}: {image!r} is the examples' placeholder "
+                "digest: publish the image and paste its digest (docs/sidecar-image.md) before this stack is "
+                "deployed"
+            )
 
 
 def production_in(directory: Path) -> set[str]:
