@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from tools import policy_check
 from tools.pulumi_yaml import dump_yaml
-from tools.render import EXIT_INVALID, EXIT_POLICY, main
-from tools.stack_files import stack_config, stack_file
+from tools.render import EXIT_INVALID, EXIT_POLICY, _policy_config, main
+from tools.stack_files import read_stack_file, stack_config, stack_file
 
 PINNED = "registry.example/tool@sha256:" + "ab" * 32
 ATTACKER = "https://registry.attacker.example"
@@ -85,12 +86,13 @@ def test_what_is_advisory_elsewhere_fails_a_production_render(
     code, _, out = render(tmp_path, path)
     err = capsys.readouterr().err
     assert code == EXIT_POLICY, err
-    assert f"[mandatory] {policy}:" in err and named in err, err
+    assert any(f"[mandatory] {policy}:" in row and named in row for row in err.splitlines()), err
     assert "nothing written" in err and not out.exists()
 
     staging = config_file(tmp_path, "staging", edit)
     assert main(["--config-file", str(staging), "--out", str(tmp_path / "staging-out")]) == 0
-    assert f"[advisory] {policy}:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert any(f"[advisory] {policy}:" in row and named in row for row in err.splitlines()), err
 
 
 def test_the_policy_config_flag_sets_the_levels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,8 +136,13 @@ def test_the_ecr_token_cannot_be_sent_elsewhere_by_a_stack_file_edit(
 
 
 def test_the_production_default_is_the_files_own(tmp_path: Path) -> None:
-    assert json.loads(Path("policy/config/production.json").read_text())
-    assert "production: true" in stack_file("prod").read_text()
+    """Without --policy-config, a stack file that says production is checked with production.json; others with
+    the pack's own levels."""
+    production = json.loads(policy_check.PRODUCTION_CONFIG.read_text())
+    assert production
+    assert _policy_config(None, read_stack_file(stack_file("prod"))) == production
+    assert _policy_config(None, read_stack_file(stack_file("dev"))) is None
+    assert _policy_config(None, read_stack_file(stack_file("staging"))) is None
 
 
 def test_the_exit_codes_are_the_documented_ones() -> None:

@@ -82,6 +82,7 @@ def test_the_command_writes_the_schema_and_exits_0(
 ) -> None:
     """`python -m tools.stack_schema` writes stacks/stack-file.schema.json (here under tmp_path) and says so."""
     monkeypatch.setattr(tools.stack_files, "STACKS_DIR", tmp_path)
+    monkeypatch.setattr("sys.argv", ["python -m tools.stack_schema"])
     with pytest.warns(RuntimeWarning, match="found in sys.modules"), pytest.raises(SystemExit) as exited:
         runpy.run_module("tools.stack_schema", run_name="__main__")
     assert exited.value.code == 0
@@ -93,3 +94,24 @@ def test_the_command_writes_the_schema_and_exits_0(
 def test_the_schema_keeps_text_that_is_not_ascii_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tools.stack_schema, "stack_file_schema", lambda: {"description": "a key — or two"})
     assert schema_text() == '{\n  "description": "a key — or two"\n}\n'
+
+
+def test_check_writes_nothing_and_says_whether_the_file_is_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "stack-file.schema.json"
+    assert tools.stack_schema.main(["--check"], path) == 1
+    assert not path.exists()
+    assert "out of date" in capsys.readouterr().out
+    path.write_text(schema_text(), encoding="utf-8")
+    assert tools.stack_schema.main(["--check"], path) == 0
+    assert capsys.readouterr().out == f"{path} is current\n"
+    path.write_text(schema_text() + " ", encoding="utf-8")
+    assert tools.stack_schema.main(["--check"], path) == 1
+
+
+def test_help_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "stack-file.schema.json"
+    with pytest.raises(SystemExit) as exited:
+        tools.stack_schema.main(["--help"], path)
+    assert exited.value.code == 0 and not path.exists()

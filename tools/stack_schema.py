@@ -7,8 +7,10 @@ not what the models generate: run this command after changing a model.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +60,20 @@ def schema_text() -> str:
     return json.dumps(stack_file_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def main(path: Path = SCHEMA_FILE) -> int:
+def main(argv: Sequence[str] | None = None, path: Path = SCHEMA_FILE) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.stack_schema", description=f"Write {path.name}, the JSON Schema of a stack file."
+    )
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the file is not current")
+    args = parser.parse_args(argv)
+    if args.check:
+        current = path.is_file() and path.read_text(encoding="utf-8") == schema_text()
+        sys.stdout.write(f"{path} is {'current' if current else 'out of date: run python -m tools.stack_schema'}\n")
+        return 0 if current else 1
     path.write_text(schema_text(), encoding="utf-8")
     sys.stdout.write(f"Wrote {path}\n")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
