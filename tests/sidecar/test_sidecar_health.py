@@ -325,6 +325,14 @@ def test_a_flood_of_connections_does_not_add_threads(server: tuple[HealthServer,
     assert len(answers) == 40
     assert all(answer.startswith(b"HTTP/1.1 200 OK") for answer in answers)
     assert threading.active_count() == before
+    # Connections held open without a request: counted while they are open, no thread is started for any of them.
+    silent = [socket.create_connection(("127.0.0.1", running.port)) for _ in range(health.ANSWERING_THREADS + 4)]
+    try:
+        time.sleep(0.2)
+        assert threading.active_count() == before
+    finally:
+        for connection in silent:
+            connection.close()
 
 
 def test_no_server_thread_takes_a_stop_signal(server: tuple[HealthServer, list[Report]]) -> None:
